@@ -1,0 +1,300 @@
+"""Load the ontology, the code lists and the data into one dataset, one named graph per source.
+
+Every data file is TriG (or N-Quads, or JSON-LD with named graphs): each named graph holds the
+statements of one source document and describes itself with PROV::
+
+    sgid:graph/oyer-2010 { sgid:graph/oyer-2010 a sg:SourceGraph ;
+                               prov:wasDerivedFrom sgid:source/oyer-regionalt-samarbeid-2010 . ... }
+
+On loading, every resource typed in a source graph gets ``prov:wasDerivedFrom`` its source
+document, in that same graph (resource-level provenance). A file in a triple syntax (Turtle,
+N-Triples, RDF/XML) has no graph: its triples go to the default graph, with no source, and the
+shapes say so.
+
+Parsing is offline: an audit hook refuses every URL that a parser tries to open and every file
+other than the one asked for (see :func:`offline`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax import SAXParseException
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from kg import paths
+from kg.errors import LoadError
+from kg.namespaces import ID, PROV, RDF, SG, bind_prefixes
+
+ONTOLOGY_GRAPH = ID["graph/ontology"]
+"""Named graph of the OWL ontology."""
+VOCAB_GRAPH = ID["graph/vocabularies"]
+"""Named graph of the SKOS code lists."""
+
+FORMAT_BY_SUFFIX: dict[str, str] = {
+    ".ttl": "turtle",
+    ".trig": "trig",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".xml": "xml",
+}
+"""RDF syntax by file extension."""
+
+QUAD_FORMATS = {"trig", "nquads", "json-ld"}
+
+
+# --------------------------------------------------------------------------------------------
+# Offline parsing
+
+
+_guard = threading.local()
+_hook_installed = False
+
+
+def _allowed_open(target: object) -> bool:
+    allowed: set[str] = getattr(_guard, "allowed", set())
+    if not isinstance(target, str | bytes | Path):
+        return True  # a file descriptor, already open
+    name = str(Path(target if not isinstance(target, bytes) else target.decode()).resolve())
+    if name in allowed:
+        return True
+    # Python itself may import modules while parsing (lazy plugin loading).
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(__file__).parent)}
+    return any(name.startswith(str(Path(p).resolve())) for p in prefixes)
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if not getattr(_guard, "active", False):
+        return
+    if event in ("urllib.Request", "socket.connect", "socket.getaddrinfo"):
+        target = args[0] if args else "?"
+        raise PermissionError(f"parsing may not reach the network ({event} {target!r})")
+    if event == "open" and args and not _allowed_open(args[0]):
+        raise PermissionError(f"parsing may not read {args[0]!r}")
+
+
+@contextlib.contextmanager
+def offline(*allowed_files: Path) -> Iterator[None]:
+    """Within this block, refuse network access and file reads other than ``allowed_files``.
+
+    >>> from urllib.request import urlopen
+    >>> with offline():
+    ...     urlopen("http://example.org/")
+    Traceback (most recent call last):
+    PermissionError: parsing may not reach the network (urllib.Request 'http://example.org/')
+    """
+    global _hook_installed
+    if not _hook_installed:
+        sys.addaudithook(_audit)
+        _hook_installed = True
+    previous = (getattr(_guard, "active", False), getattr(_guard, "allowed", set()))
+    _guard.active = True
+    _guard.allowed = {str(p.resolve()) for p in allowed_files}
+    try:
+        yield
+    finally:
+        _guard.active, _guard.allowed = previous
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing one file
+
+
+def syntax_of(path: Path) -> str:
+    """The rdflib format name for ``path``, by extension.
+
+    >>> syntax_of(Path("data/oyer-2010.trig"))
+    'trig'
+    >>> syntax_of(Path("notes.txt"))
+    Traceback (most recent call last):
+    kg.errors.LoadError: notes.txt: unknown RDF syntax '.txt' (use one of .jsonld .json .nq .nt .owl .rdf .trig .ttl .xml)
+    """
+    fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if fmt is None:
+        known = " ".join(sorted(FORMAT_BY_SUFFIX))
+        raise LoadError(str(path), f"unknown RDF syntax '{path.suffix}' (use one of {known})")
+    return fmt
+
+
+def _load_error(path: Path, text: str, exc: Exception) -> LoadError:
+    """Turn a parser's exception into a LoadError with line and column."""
+    if isinstance(exc, BadSyntax):
+        pos = exc._i
+        line = text.count("\n", 0, pos) + 1
+        column = pos - text.rfind("\n", 0, pos)
+        return LoadError(str(path), exc._why, line=line, column=column, hint="fix the syntax")
+    if isinstance(exc, json.JSONDecodeError):
+        return LoadError(str(path), exc.msg, line=exc.lineno, column=exc.colno)
+    if isinstance(exc, SAXParseException):
+        return LoadError(
+            str(path), str(exc.getMessage()), line=exc.getLineNumber(), column=exc.getColumnNumber()
+        )
+    if isinstance(exc, PermissionError):
+        return LoadError(str(path), str(exc), hint="use a local JSON-LD context")
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    line = None
+    import re
+
+    found = re.search(r"line (\d+)", message)
+    if found:
+        line = int(found.group(1))
+    return LoadError(str(path), message, line=line)
+
+
+def parse_file(path: Path, dataset: Dataset, graph: URIRef | None = None) -> None:
+    """Parse ``path`` into ``dataset``: quads keep their graphs, triples go to ``graph``.
+
+    Raises :class:`LoadError` naming the file, line and column of a syntax error.
+    """
+    fmt = syntax_of(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LoadError(str(path), "no such file", hint="check the path") from None
+    except OSError as exc:
+        raise LoadError(str(path), exc.strerror or str(exc)) from None
+    text = data.decode("utf-8", errors="replace")
+    base = path.resolve().as_uri()
+    try:
+        with offline(path):
+            if fmt in QUAD_FORMATS:
+                dataset.parse(data=data, format=fmt, publicID=base)
+            else:
+                target = dataset.graph(graph) if graph is not None else dataset.default_context
+                target.parse(data=data, format=fmt, publicID=base)
+    except LoadError:
+        raise
+    except Exception as exc:  # every parser has its own exception types
+        raise _load_error(path, text, exc) from None
+
+
+# --------------------------------------------------------------------------------------------
+# The dataset
+
+
+@dataclass(frozen=True)
+class SourceGraph:
+    """A named graph holding the statements of one source document."""
+
+    iri: URIRef
+    source: URIRef | None
+    triples: int
+
+
+def new_dataset() -> Dataset:
+    """An empty dataset whose default graph, for queries, is the union of all graphs."""
+    ds = Dataset(default_union=True, bind_namespaces="none")
+    bind_prefixes(ds)
+    return ds
+
+
+def data_files(folder: Path) -> list[Path]:
+    """The RDF files in ``folder`` (not recursive), sorted by name."""
+    if not folder.is_dir():
+        raise LoadError(str(folder), "no such folder", hint="give a folder of .trig files")
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in FORMAT_BY_SUFFIX)
+
+
+def ontology_files() -> list[Path]:
+    """The OWL ontology files (``ontology/*.ttl``)."""
+    return sorted(paths.ONTOLOGY_DIR.glob("*.ttl"))
+
+
+def vocabulary_files() -> list[Path]:
+    """The SKOS code lists (``ontology/vocab/*.ttl``)."""
+    return sorted(paths.VOCAB_DIR.glob("*.ttl"))
+
+
+def load_model(dataset: Dataset) -> Dataset:
+    """Add the ontology and the code lists to ``dataset``, each in its own graph."""
+    for path in ontology_files():
+        parse_file(path, dataset, ONTOLOGY_GRAPH)
+    for path in vocabulary_files():
+        parse_file(path, dataset, VOCAB_GRAPH)
+    return dataset
+
+
+def derive_provenance(dataset: Dataset) -> int:
+    """Give every typed resource in a source graph ``prov:wasDerivedFrom`` its source document.
+
+    Returns the number of triples added. Idempotent.
+    """
+    added = 0
+    for graph_iri in sorted(source_graph_iris(dataset)):
+        graph = dataset.graph(graph_iri)
+        sources = sorted(o for o in graph.objects(graph_iri, PROV.wasDerivedFrom))
+        subjects = {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}
+        subjects -= {graph_iri, *sources}
+        for subject in sorted(subjects):
+            for source in sources:
+                triple = (subject, PROV.wasDerivedFrom, source)
+                if triple not in graph:
+                    graph.add(triple)
+                    added += 1
+    return added
+
+
+def source_graph_iris(dataset: Dataset) -> set[URIRef]:
+    """IRIs of the named graphs that describe themselves as ``sg:SourceGraph``."""
+    found: set[URIRef] = set()
+    for ctx in dataset.contexts():
+        iri = ctx.identifier
+        if isinstance(iri, URIRef) and (iri, RDF.type, SG.SourceGraph) in ctx:
+            found.add(iri)
+    return found
+
+
+def source_graphs(dataset: Dataset) -> list[SourceGraph]:
+    """The source graphs of ``dataset`` with their sources and sizes, sorted by IRI."""
+    result = []
+    for iri in sorted(source_graph_iris(dataset)):
+        graph = dataset.graph(iri)
+        source = next(iter(sorted(graph.objects(iri, PROV.wasDerivedFrom))), None)
+        result.append(SourceGraph(iri, source if isinstance(source, URIRef) else None, len(graph)))
+    return result
+
+
+def load_dataset(
+    data: Path | Iterable[Path] | None = None, *, with_model: bool = True
+) -> Dataset:
+    """Load the model and the data into one dataset.
+
+    ``data`` is a folder (every RDF file in it) or a list of files; by default the project's
+    ``data/`` folder.
+
+    >>> ds = load_dataset()
+    >>> ONTOLOGY_GRAPH in {g.identifier for g in ds.contexts()}
+    True
+    """
+    dataset = new_dataset()
+    if with_model:
+        load_model(dataset)
+    if data is None:
+        data = paths.DATA_DIR
+    files = data_files(data) if isinstance(data, Path) and data.is_dir() else None
+    if files is None:
+        files = [data] if isinstance(data, Path) else list(data)
+    for path in files:
+        parse_file(path, dataset)
+    derive_provenance(dataset)
+    return dataset
+
+
+def union_graph(dataset: Dataset) -> Graph:
+    """All triples of every graph in one plain graph (what pySHACL and Turtle export see)."""
+    union = bind_prefixes(Graph(bind_namespaces="none"))
+    for triple in dataset.triples((None, None, None)):
+        union.add(triple)
+    return union

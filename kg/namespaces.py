@@ -1,0 +1,127 @@
+"""The one prefix map of the project.
+
+Every module, the Turtle and TriG writers, the JSON-LD context and the SPARQL prologue take
+their prefixes from here, so an IRI is never retyped as a string elsewhere.
+
+>>> str(SG.Municipality)
+'https://w3id.org/samarbeidsgrafen/ontology#Municipality'
+>>> PREFIXES["org"]
+'http://www.w3.org/ns/org#'
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, Namespace
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+BASE = "https://w3id.org/samarbeidsgrafen/"
+
+SG = Namespace(BASE + "ontology#")
+"""Local ontology terms (prefix ``sg:``)."""
+ID = Namespace(BASE + "id/")
+"""Things: ``id/{kind}/{slug}``."""
+VOCAB = Namespace(BASE + "vocab/")
+"""SKOS code lists: ``vocab/{scheme}/{concept}``."""
+SHAPES = Namespace(BASE + "shapes#")
+"""SHACL shapes (prefix ``sgsh:``)."""
+
+ORG = Namespace("http://www.w3.org/ns/org#")
+CV = Namespace("http://data.europa.eu/m8g/")
+LEGAL = Namespace("http://www.w3.org/ns/legal#")
+ROV = Namespace("http://www.w3.org/ns/regorg#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+TIME = Namespace("http://www.w3.org/2006/time#")
+SCHEMA = Namespace("http://schema.org/")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+VOID = Namespace("http://rdfs.org/ns/void#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+VANN = Namespace("http://purl.org/vocab/vann/")
+WD = Namespace("http://www.wikidata.org/entity/")
+
+PREFIXES: dict[str, str] = {
+    "sg": str(SG),
+    "sgid": str(ID),
+    "sgv": str(VOCAB),
+    "sgsh": str(SHAPES),
+    "org": str(ORG),
+    "cv": str(CV),
+    "legal": str(LEGAL),
+    "rov": str(ROV),
+    "adms": str(ADMS),
+    "skos": str(SKOS),
+    "prov": str(PROV),
+    "time": str(TIME),
+    "schema": str(SCHEMA),
+    "locn": str(LOCN),
+    "dcat": str(DCAT),
+    "dcatap": str(DCATAP),
+    "void": str(VOID),
+    "dct": str(DCTERMS),
+    "foaf": str(FOAF),
+    "owl": str(OWL),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+    "sh": str(SH),
+    "vann": str(VANN),
+    "wd": str(WD),
+}
+"""Prefix → namespace IRI, in a fixed order (the order outputs list them in)."""
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Bind exactly the project's prefixes on ``graph`` (replacing any rdflib defaults).
+
+    >>> g = bind_prefixes(Graph(bind_namespaces="none"))
+    >>> dict(g.namespaces())["sg"] == SG
+    True
+    """
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, Namespace(iri), override=True, replace=True)
+    return graph
+
+
+def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:
+    """``PREFIX`` lines for every project prefix, to put before a query text.
+
+    >>> sparql_prologue({"sg": str(SG)})
+    'PREFIX sg: <https://w3id.org/samarbeidsgrafen/ontology#>\\n'
+    """
+    items = (prefixes or PREFIXES).items()
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in items)
+
+
+__all__ = [
+    "ADMS",
+    "BASE",
+    "CV",
+    "DCAT",
+    "DCATAP",
+    "DCTERMS",
+    "FOAF",
+    "ID",
+    "LEGAL",
+    "LOCN",
+    "ORG",
+    "OWL",
+    "PREFIXES",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "ROV",
+    "SCHEMA",
+    "SG",
+    "SH",
+    "SHAPES",
+    "SKOS",
+    "TIME",
+    "VANN",
+    "VOCAB",
+    "VOID",
+    "WD",
+    "XSD",
+    "bind_prefixes",
+    "sparql_prologue",
+]
