@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest build clean bench
+.PHONY: run test lint typecheck pytest build clean bench browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 ## make run: build, validate and export the graph into dist/, then print a summary.
 run: $(STAMP)
 	$(BIN)/kg build --out dist
-	$(BIN)/kg stats --queries
 
 ## make test: lint, type-check and run every test (pytest exit 5, no tests, fails too).
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) browser-deps lint typecheck pytest
+
+## make browser-deps: Debian's chromium and chromium-driver, for tests/test_browser.py. Installed
+## when missing if this is root with apt-get; otherwise the browser test skips, saying why.
+browser-deps:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	else echo "browser-deps: chromium/chromedriver missing and not installable (not root or no apt-get)" >&2; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check kg tests bench

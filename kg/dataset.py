@@ -28,6 +28,8 @@ from typing import Any
 from xml.sax import SAXParseException
 
 from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import NamespaceManager
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from kg import paths
@@ -99,7 +101,10 @@ def offline(*allowed_files: Path) -> Iterator[None]:
     if not _hook_installed:
         sys.addaudithook(_audit)
         _hook_installed = True
-    previous = (getattr(_guard, "active", False), getattr(_guard, "allowed", set()))
+    previous: tuple[bool, set[str]] = (
+        getattr(_guard, "active", False),
+        getattr(_guard, "allowed", set()),
+    )
     _guard.active = True
     _guard.allowed = {str(p.resolve()) for p in allowed_files}
     try:
@@ -119,7 +124,7 @@ def syntax_of(path: Path) -> str:
     'trig'
     >>> syntax_of(Path("notes.txt"))
     Traceback (most recent call last):
-    kg.errors.LoadError: notes.txt: unknown RDF syntax '.txt' (use one of .jsonld .json .nq .nt .owl .rdf .trig .ttl .xml)
+    kg.errors.LoadError: notes.txt: unknown RDF syntax '.txt' (use one of .json .jsonld .nq ...)
     """
     fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
     if fmt is None:
@@ -132,6 +137,8 @@ def _load_error(path: Path, text: str, exc: Exception) -> LoadError:
     """Turn a parser's exception into a LoadError with line and column."""
     if isinstance(exc, BadSyntax):
         pos = exc._i
+        if pos < 0 or pos > len(text):  # the parser ran out of text: point after its end
+            pos = len(text.rstrip())
         line = text.count("\n", 0, pos) + 1
         column = pos - text.rfind("\n", 0, pos)
         return LoadError(str(path), exc._why, line=line, column=column, hint="fix the syntax")
@@ -144,13 +151,10 @@ def _load_error(path: Path, text: str, exc: Exception) -> LoadError:
     if isinstance(exc, PermissionError):
         return LoadError(str(path), str(exc), hint="use a local JSON-LD context")
     message = " ".join(str(exc).split()) or type(exc).__name__
-    line = None
     import re
 
     found = re.search(r"line (\d+)", message)
-    if found:
-        line = int(found.group(1))
-    return LoadError(str(path), message, line=line)
+    return LoadError(str(path), message, line=int(found.group(1)) if found else None)
 
 
 def parse_file(path: Path, dataset: Dataset, graph: URIRef | None = None) -> None:
@@ -172,7 +176,7 @@ def parse_file(path: Path, dataset: Dataset, graph: URIRef | None = None) -> Non
             if fmt in QUAD_FORMATS:
                 dataset.parse(data=data, format=fmt, publicID=base)
             else:
-                target = dataset.graph(graph) if graph is not None else dataset.default_context
+                target = dataset.graph(graph if graph is not None else DATASET_DEFAULT_GRAPH_ID)
                 target.parse(data=data, format=fmt, publicID=base)
     except LoadError:
         raise
@@ -195,7 +199,8 @@ class SourceGraph:
 
 def new_dataset() -> Dataset:
     """An empty dataset whose default graph, for queries, is the union of all graphs."""
-    ds = Dataset(default_union=True, bind_namespaces="none")
+    ds = Dataset(default_union=True)
+    ds.namespace_manager = NamespaceManager(ds, bind_namespaces="none")
     bind_prefixes(ds)
     return ds
 
@@ -227,15 +232,15 @@ def load_model(dataset: Dataset) -> Dataset:
 
 
 def derive_provenance(dataset: Dataset) -> int:
-    """Give every typed resource in a source graph ``prov:wasDerivedFrom`` its source document.
+    """Give every resource described in a source graph ``prov:wasDerivedFrom`` its source document.
 
     Returns the number of triples added. Idempotent.
     """
     added = 0
     for graph_iri in sorted(source_graph_iris(dataset)):
         graph = dataset.graph(graph_iri)
-        sources = sorted(o for o in graph.objects(graph_iri, PROV.wasDerivedFrom))
-        subjects = {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}
+        sources = sorted(graph.objects(graph_iri, PROV.wasDerivedFrom), key=str)
+        subjects = {s for s in graph.subjects() if isinstance(s, URIRef)}
         subjects -= {graph_iri, *sources}
         for subject in sorted(subjects):
             for source in sources:
@@ -249,7 +254,7 @@ def derive_provenance(dataset: Dataset) -> int:
 def source_graph_iris(dataset: Dataset) -> set[URIRef]:
     """IRIs of the named graphs that describe themselves as ``sg:SourceGraph``."""
     found: set[URIRef] = set()
-    for ctx in dataset.contexts():
+    for ctx in dataset.graphs():
         iri = ctx.identifier
         if isinstance(iri, URIRef) and (iri, RDF.type, SG.SourceGraph) in ctx:
             found.add(iri)
@@ -261,21 +266,19 @@ def source_graphs(dataset: Dataset) -> list[SourceGraph]:
     result = []
     for iri in sorted(source_graph_iris(dataset)):
         graph = dataset.graph(iri)
-        source = next(iter(sorted(graph.objects(iri, PROV.wasDerivedFrom))), None)
+        source = next(iter(sorted(graph.objects(iri, PROV.wasDerivedFrom), key=str)), None)
         result.append(SourceGraph(iri, source if isinstance(source, URIRef) else None, len(graph)))
     return result
 
 
-def load_dataset(
-    data: Path | Iterable[Path] | None = None, *, with_model: bool = True
-) -> Dataset:
+def load_dataset(data: Path | Iterable[Path] | None = None, *, with_model: bool = True) -> Dataset:
     """Load the model and the data into one dataset.
 
     ``data`` is a folder (every RDF file in it) or a list of files; by default the project's
     ``data/`` folder.
 
     >>> ds = load_dataset()
-    >>> ONTOLOGY_GRAPH in {g.identifier for g in ds.contexts()}
+    >>> ONTOLOGY_GRAPH in {g.identifier for g in ds.graphs()}
     True
     """
     dataset = new_dataset()

@@ -75,7 +75,7 @@ def bind_prefixes(graph: Graph) -> Graph:
     """Bind exactly the project's prefixes on ``graph`` (replacing any rdflib defaults).
 
     >>> g = bind_prefixes(Graph(bind_namespaces="none"))
-    >>> dict(g.namespaces())["sg"] == SG
+    >>> str(dict(g.namespaces())["sg"]) == str(SG)
     True
     """
     for prefix, iri in PREFIXES.items():

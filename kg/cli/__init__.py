@@ -7,6 +7,7 @@ query or endpoint error. Results go to stdout, diagnostics to stderr.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 import click
@@ -20,6 +21,8 @@ COMMANDS = {
     "query": "kg.cli.query",
     "export": "kg.cli.export",
     "stats": "kg.cli.stats",
+    "push": "kg.cli.push",
+    "serve": "kg.cli.serve",
 }
 """Subcommand name → module defining a click command named ``command``."""
 
@@ -28,11 +31,11 @@ class LazyGroup(click.Group):
     """Imports a subcommand's module only when that subcommand runs."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(n for n, m in COMMANDS.items() if importlib.util.find_spec(m) is not None)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMANDS.get(cmd_name)
-        if module is None:
+        if module is None or importlib.util.find_spec(module) is None:
             return None
         command = importlib.import_module(module).command
         assert isinstance(command, click.Command)
@@ -48,7 +51,9 @@ def cli() -> None:
 def main() -> None:
     """Console entry point: runs the CLI and maps library errors to one line and an exit code."""
     try:
-        cli.main(standalone_mode=False)
+        code = cli.main(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(2)

@@ -1,0 +1,188 @@
+"""Generate a synthetic data folder in the project's model, for benchmarks and scale tests.
+
+The model is general: more regions are more data, not more code. This writes ``regions``
+regions of three municipalities each, with a regional council (seats by rule), a joint company
+with owners, host-municipality arrangements, a partnership with a budget frame and a project —
+the same patterns as the real data — in one source graph, valid against the project's shapes.
+Every name says "Syntetisk" and every IRI contains ``bench-``: none of it is a fact.
+
+Usage: ``python bench/synthetic.py OUT_DIR --regions N``
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HEADER = """\
+@prefix sg: <https://w3id.org/samarbeidsgrafen/ontology#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix cv: <http://data.europa.eu/m8g/> .
+@prefix legal: <http://www.w3.org/ns/legal#> .
+@prefix adms: <http://www.w3.org/ns/adms#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix time: <http://www.w3.org/2006/time#> .
+@prefix schema: <http://schema.org/> .
+@prefix locn: <http://www.w3.org/ns/locn#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix sgid: <https://w3id.org/samarbeidsgrafen/id/> .
+@prefix role: <https://w3id.org/samarbeidsgrafen/vocab/role/> .
+@prefix ms: <https://w3id.org/samarbeidsgrafen/vocab/membership-status/> .
+@prefix cf: <https://w3id.org/samarbeidsgrafen/vocab/cooperation-form/> .
+@prefix dom: <https://w3id.org/samarbeidsgrafen/vocab/policy-domain/> .
+@prefix of: <https://w3id.org/samarbeidsgrafen/vocab/organisation-form/> .
+@prefix idt: <https://w3id.org/samarbeidsgrafen/vocab/identifier-type/> .
+"""
+
+ID = "https://w3id.org/samarbeidsgrafen/id/"
+WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def orgnr(seed: int) -> str:
+    """A nine-digit number that passes the modulus-11 check, derived from ``seed``.
+
+    >>> orgnr(0)
+    '800000009'
+    """
+    n = 80_000_000 + seed
+    while True:
+        digits = [int(d) for d in f"{n:08d}"]
+        check = 11 - sum(w * d for w, d in zip(WEIGHTS, digits, strict=True)) % 11
+        if check == 11:
+            check = 0
+        if check != 10:
+            return f"{n:08d}{check}"
+        n += 1
+
+
+def _iri(kind: str, slug: str) -> str:
+    return f"<{ID}{kind}/bench-{slug}>"
+
+
+def region_block(r: int) -> str:
+    """The triples of synthetic region ``r`` (inside the source graph)."""
+    munis = [f"r{r}-k{k}" for k in range(3)]
+    lines: list[str] = []
+    add = lines.append
+    for k, slug in enumerate(munis):
+        muni = _iri("organization", slug)
+        ident = _iri("identifier", f"{slug}-orgnr")
+        add(f"{muni} a sg:Municipality , cv:PublicOrganisation , org:FormalOrganization ;")
+        add(f'  skos:prefLabel "Syntetisk kommune {r}-{k}"@nb ,')
+        add(f'    "Synthetic municipality {r}-{k}"@en ;')
+        add(f"  org:classification of:KOMM ; adms:identifier {ident} .")
+        add(f'{ident} a adms:Identifier ; skos:notation "{orgnr(r * 10 + k)}" ;')
+        add('  dct:type idt:organisasjonsnummer ; adms:schemeAgency "Brønnøysundregistrene" .')
+
+    def membership(org: str, org_slug: str, member_slug: str, role: str) -> None:
+        m = _iri("membership", f"{org_slug}--{member_slug}--{role}")
+        add(f"{m} a org:Membership ; org:organization {org} ;")
+        add(f"  org:member {_iri('organization', member_slug)} ;")
+        add(f"  org:role role:{role} ; adms:status ms:member .")
+
+    region = _iri("collaboration", f"r{r}-region")
+    add(f"{region} a sg:Region , org:OrganizationalCollaboration ;")
+    add(f'  skos:prefLabel "Syntetisk region {r}"@nb , "Synthetic region {r}"@en ;')
+    add(f'  dct:description "Syntetisk region {r}."@nb , "Synthetic region {r}."@en ;')
+    add("  org:purpose dom:regional-cooperation .")
+    for slug in munis:
+        membership(region, f"r{r}-region", slug, "participant")
+
+    council = _iri("collaboration", f"r{r}-council")
+    add(f"{council} a sg:RegionalCouncil , org:OrganizationalCollaboration ,")
+    add("    cv:PublicOrganisation ;")
+    add(f'  skos:prefLabel "Syntetisk regionråd {r}"@nb , "Synthetic council {r}"@en ;')
+    add(f'  dct:description "Syntetisk regionråd {r}."@nb , "Synthetic council {r}."@en ;')
+    add(f"  org:classification cf:regionraad-uregulert ; org:subOrganizationOf {region} ;")
+    add(f"  sg:compositionRule {_iri('rule', f'r{r}-mayor')} .")
+    add(f"{_iri('rule', f'r{r}-mayor')} a sg:SeatAllocation ;")
+    add(f'  rdfs:label "Ordføreren fra hver kommune {r}"@nb , "Each mayor {r}"@en ;')
+    add("  sg:seatRole role:mayor ; sg:seatsEach 1 ;")
+    add("  sg:allocatedTo " + " , ".join(_iri("organization", s) for s in munis) + " .")
+    for slug in munis:
+        membership(council, f"r{r}-council", slug, "participant")
+        post = _iri("post", f"r{r}-council--mayor--{slug}")
+        add(f"{post} a org:Post ; org:postIn {council} ; org:role role:mayor ;")
+        add(f'  skos:prefLabel "Ordfører {slug}"@nb , "Mayor {slug}"@en ;')
+        add(f"  sg:representing {_iri('organization', slug)} .")
+
+    company = _iri("organization", f"r{r}-iks")
+    ident = _iri("identifier", f"r{r}-iks-orgnr")
+    add(f"{company} a sg:JointCompany , org:FormalOrganization , legal:LegalEntity ;")
+    add(f'  skos:prefLabel "Syntetisk IKS {r}"@nb , "Synthetic IKS {r}"@en ;')
+    add(f'  legal:legalName "Syntetisk IKS {r}" ; adms:identifier {ident} ;')
+    add("  org:classification of:IKS , cf:iks ; legal:companyType of:IKS ; org:purpose dom:waste .")
+    add(f'{ident} a adms:Identifier ; skos:notation "{orgnr(r * 10 + 5)}" ;')
+    add('  dct:type idt:organisasjonsnummer ; adms:schemeAgency "Brønnøysundregistrene" .')
+    for slug in munis:
+        membership(company, f"r{r}-iks", slug, "owner")
+
+    for d, domain in enumerate(("agriculture", "payroll", "procurement")):
+        unit_slug = f"r{r}-{domain}"
+        unit = _iri("collaboration", unit_slug)
+        site = _iri("site", unit_slug)
+        add(f"{unit} a sg:HostMunicipalityArrangement , sg:InterMunicipalCooperation ,")
+        add("    org:OrganizationalCollaboration ;")
+        add(f'  skos:prefLabel "Syntetisk {domain} {r}"@nb , "Synthetic {domain} {r}"@en ;')
+        add(f'  dct:description "Syntetisk {domain} {r}."@nb , "Synthetic {domain} {r}."@en ;')
+        add(f"  org:classification cf:vertskommune-20-2 ; org:purpose dom:{domain} ;")
+        add(f"  org:hasSite {site} .")
+        add(f'{site} a org:Site ; rdfs:label "Kontor {unit_slug}"@nb .')
+        for k, slug in enumerate(munis):
+            membership(unit, unit_slug, slug, "host-municipality" if k == d else "participant")
+
+    partnership = _iri("collaboration", f"r{r}-partnership")
+    amount = _iri("amount", f"r{r}-partnership-2010")
+    interval = _iri("interval", f"r{r}-partnership")
+    add(f"{partnership} a sg:Partnership , org:OrganizationalCollaboration ;")
+    add(f'  skos:prefLabel "Syntetisk partnerskap {r}"@nb , "Synthetic partnership {r}"@en ;')
+    add(f'  dct:description "Syntetisk partnerskap {r}."@nb , "Synthetic partnership {r}."@en ;')
+    add('  org:classification cf:avtale ; schema:startDate "1999"^^xsd:gYear ;')
+    add(f"  sg:annualBudgetFrame {amount} .")
+    add(f'{amount} a schema:MonetaryAmount ; schema:value "{1_000_000 + r}"^^xsd:decimal ;')
+    add('  schema:currency "NOK" ; schema:validFrom "2010-01-01"^^xsd:date ;')
+    add('  schema:validThrough "2010-12-31"^^xsd:date .')
+    m = _iri("membership", f"r{r}-partnership--region--partner")
+    add(f"{m} a org:Membership ; org:organization {partnership} ; org:member {region} ;")
+    add(f"  org:role role:partner ; adms:status ms:member ; org:memberDuring {interval} .")
+    add(f"{interval} a time:Interval ; time:hasBeginning {_iri('instant', '1999')} .")
+    for slug in munis[:1]:
+        membership(partnership, f"r{r}-partnership", slug, "partner")
+    return "\n".join("    " + line for line in lines) + "\n"
+
+
+def write(out: Path, regions: int) -> Path:
+    """Write ``out/synthetic.trig`` with ``regions`` regions; returns the file."""
+    out.mkdir(parents=True, exist_ok=True)
+    graph = f"<{ID}graph/bench-synthetic>"
+    src = f"<{ID}source/bench-synthetic>"
+    path = out / "synthetic.trig"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(HEADER)
+        fh.write(f"\n{graph} {{\n")
+        fh.write(f"    {graph} a sg:SourceGraph ; prov:wasDerivedFrom {src} ;\n")
+        fh.write('      rdfs:label "Synthetic benchmark data (not facts)"@en .\n')
+        fh.write(f'    {src} a sg:SourceDocument ; dct:title "Synthetic benchmark data"@en ;\n')
+        fh.write('      dct:bibliographicCitation "Generated by bench/synthetic.py" .\n')
+        fh.write(f"    {_iri('instant', '1999')} a time:Instant ;\n")
+        fh.write('      time:inXSDgYear "1999"^^xsd:gYear .\n')
+        for r in range(regions):
+            fh.write(region_block(r))
+        fh.write("}\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--regions", type=int, default=10)
+    args = parser.parse_args()
+    print(write(args.out, args.regions))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,280 @@
+"""Build ``dist/``: load, validate, export every format, and swap the new folder in atomically.
+
+The steps, and what a failure leaves behind:
+
+0. check that ``out`` can be a folder we write (fail fast, before the slow steps);
+1. load the ontology, code lists and data (:func:`kg.dataset.load_dataset`) — a
+   :class:`~kg.errors.LoadError` leaves ``dist/`` as it was;
+2. validate (:func:`kg.validate.validate`) — a violation raises
+   :class:`~kg.errors.ValidationFailed` carrying the report; nothing is written;
+3. render every file in memory (the :data:`WRITERS`, then ``SHA256SUMS``);
+4. write them into a new folder next to ``out`` (same filesystem), rename the old ``out``
+   aside, rename the new one into place, delete the old one. If anything fails, the earlier
+   ``out`` stays exactly as it was and no temporary folder is left; an unwritable place is an
+   :class:`~kg.errors.OutputError` naming the folder.
+
+More outputs (DCAT catalogue, VoID, HTML documentation, CSV crosswalk) are more entries in
+:data:`WRITERS`: a file name and a function from :class:`BuildInput` to bytes (or ``None`` to
+skip the file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+
+from kg import jsonld as kg_jsonld
+from kg import paths
+from kg.dataset import ONTOLOGY_GRAPH, load_dataset, new_dataset, parse_file, union_graph
+from kg.errors import OutputError, ValidationFailed
+from kg.export import FORMATS, Snapshot, graph_turtle
+from kg.validate import SHAPES_GRAPH, ValidationReport, shapes_files, validate
+
+BASENAME = "samarbeidsgrafen"
+"""Stem of the dataset files in ``dist/``."""
+CHECKSUMS = "SHA256SUMS"
+"""The checksum file: ``sha256  name`` lines, sorted by name (``sha256sum -c`` reads it)."""
+
+
+@dataclass(frozen=True)
+class BuildInput:
+    """What a writer may read: the dataset, its canonical snapshot, the report, the shapes."""
+
+    dataset: Dataset
+    snapshot: Snapshot
+    report: ValidationReport
+    shapes: Graph | None
+
+
+Writer = Callable[[BuildInput], bytes | None]
+"""Renders one file of ``dist/``; ``None`` leaves the file out."""
+
+
+def _format_writer(fmt: str) -> Writer:
+    return lambda build_input: build_input.snapshot.render(fmt)
+
+
+def _frame_writer(kind: str) -> Writer:
+    return lambda build_input: build_input.snapshot.render("jsonld", frame=kind)
+
+
+def _context(build_input: BuildInput) -> bytes:
+    return kg_jsonld.context_file().read_bytes()
+
+
+def _ontology(build_input: BuildInput) -> bytes:
+    return graph_turtle(build_input.dataset.graph(ONTOLOGY_GRAPH))
+
+
+def _shapes(build_input: BuildInput) -> bytes | None:
+    return graph_turtle(build_input.shapes) if build_input.shapes is not None else None
+
+
+WRITERS: list[tuple[str, Writer]] = [
+    *((f"{BASENAME}{f.suffix}", _format_writer(name)) for name, f in FORMATS.items()),
+    *((f"frames/{kind}.jsonld", _frame_writer(kind)) for kind in kg_jsonld.FRAME_KINDS),
+    ("context.jsonld", _context),
+    ("ontology.ttl", _ontology),
+    ("shapes.ttl", _shapes),
+]
+"""``(file name in dist/, writer)``, in the order they are rendered."""
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    """One file written: its name inside ``dist/``, size in bytes and SHA-256."""
+
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A finished build: where it went, the files written, the report and the dataset."""
+
+    out: Path
+    files: tuple[BuiltFile, ...]
+    report: ValidationReport
+    dataset: Dataset
+
+    @property
+    def warnings(self) -> int:
+        """How many warnings the (conforming) data has."""
+        return len(self.report.warnings)
+
+
+def checksums(files: dict[str, bytes]) -> bytes:
+    """``SHA256SUMS`` of ``files``: ``<sha256>  <name>`` lines sorted by name.
+
+    >>> print(checksums({"b.nt": b"", "a.ttl": b"x"}).decode(), end="")
+    2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  a.ttl
+    e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  b.nt
+    """
+    lines = [f"{hashlib.sha256(files[name]).hexdigest()}  {name}\n" for name in sorted(files)]
+    return "".join(lines).encode("utf-8")
+
+
+def render(build_input: BuildInput) -> dict[str, bytes]:
+    """Every file of ``dist/`` in memory, ``SHA256SUMS`` last."""
+    files: dict[str, bytes] = {}
+    for name, writer in WRITERS:
+        data = writer(build_input)
+        if data is not None:
+            files[name] = data
+    files[CHECKSUMS] = checksums(files)
+    return files
+
+
+def _shapes_for_export(shapes: Path | Iterable[Path] | Graph | None) -> Graph | None:
+    """The shapes to publish as ``shapes.ttl``: those given, else the project's, if any.
+
+    Read into a graph of its own (pySHACL may add triples to the graph it validates with).
+    """
+    if isinstance(shapes, Graph):
+        copy = Graph(bind_namespaces="none")
+        for triple in shapes:
+            copy.add(triple)
+        return copy
+    if shapes is None and not any(paths.SHAPES_DIR.glob("*.ttl")):
+        return None
+    if shapes is not None and not isinstance(shapes, Path):
+        shapes = list(shapes)
+    dataset = new_dataset()
+    for path in shapes_files(shapes):
+        parse_file(path, dataset, SHAPES_GRAPH)
+    return union_graph(dataset)
+
+
+def build(
+    data_dir: Path | None = None,
+    out: Path = Path("dist"),
+    *,
+    shapes: Path | Iterable[Path] | Graph | None = None,
+) -> BuildResult:
+    """Load, validate and export into ``out``, replacing it only when everything succeeded.
+
+    ``data_dir`` (a folder, or one file) defaults to the project's ``data/``; ``shapes`` (files,
+    folders or a graph) to ``ontology/shapes/``.
+    Raises :class:`LoadError`, :class:`ShapesError`, :class:`ValidationFailed` (with the
+    report; nothing written) or :class:`OutputError`.
+    """
+    check_output_folder(out)  # fail before the slow steps
+    dataset = load_dataset(data_dir)
+    published_shapes = _shapes_for_export(shapes)
+    report = validate(dataset, shapes)
+    if report.violations:
+        raise ValidationFailed(f"{report.summary()}; nothing written to {out}", report)
+    build_input = BuildInput(dataset, Snapshot.of(dataset), report, published_shapes)
+    files = render(build_input)
+    write_folder(out, files)
+    built = tuple(
+        BuiltFile(name, len(data), hashlib.sha256(data).hexdigest())
+        for name, data in sorted(files.items())
+    )
+    return BuildResult(out, built, report, dataset)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing the folder
+
+
+def _sibling(out: Path, role: str) -> Path:
+    return out.parent / f".{out.name}-{role}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+def check_output_folder(out: Path) -> None:
+    """Raise :class:`OutputError` now if ``out`` clearly cannot become a folder of files.
+
+    ``out`` must be a folder or not exist, and its nearest existing ancestor must be a
+    writable folder. (Writing can still fail later; :func:`write_folder` handles that.)
+    """
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"cannot write output folder {out}: it exists and is not a folder")
+    ancestor = out.absolute().parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputError(f"cannot write output folder {out}: {ancestor} is not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write output folder {out}: {ancestor} is not writable")
+
+
+def write_folder(out: Path, files: dict[str, bytes]) -> None:
+    """Make ``out`` hold exactly ``files`` (name → bytes), all at once.
+
+    The files are written into a new sibling folder (``.dist-build-…`` for ``dist``), which then
+    takes the place of ``out``; the old ``out`` is renamed aside (``.dist-old-…``) first and
+    removed last. On failure ``out`` is left as it was and the sibling is removed. Raises
+    :class:`OutputError` with one line naming ``out``.
+    """
+    check_output_folder(out)
+    staging: Path | None = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = _sibling(out, "build")
+        staging.mkdir()  # mode 0o777 less the umask, like any new folder
+        for name, data in files.items():
+            _write_file(staging / name, data)
+        _swap(staging, out)
+        staging = None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"cannot write output folder {out}: {reason}") from None
+    finally:
+        if staging is not None:
+            _remove(staging)
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Put folder ``new`` in the place of ``out``; on failure restore ``out``."""
+    old: Path | None = None
+    if out.exists() or out.is_symlink():
+        old = _sibling(out, "old")
+        os.rename(out, old)
+    try:
+        os.rename(new, out)
+    except BaseException:
+        if old is not None:
+            os.rename(old, out)
+        raise
+    if old is not None:
+        _remove(old)
+
+
+__all__ = [
+    "BASENAME",
+    "CHECKSUMS",
+    "WRITERS",
+    "BuildInput",
+    "BuildResult",
+    "BuiltFile",
+    "Writer",
+    "build",
+    "check_output_folder",
+    "checksums",
+    "render",
+    "write_folder",
+]

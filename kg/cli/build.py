@@ -1,0 +1,47 @@
+"""``kg build``: load, validate and export everything into ``dist/``, replacing it atomically.
+
+Exit codes: 0 built; 1 the data violates the core shapes (the violations table on stdout,
+nothing written); 2 a load, shapes or output error (one line on stderr, nothing written).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kg.build import build
+from kg.cli.options import data_option, shapes_option
+from kg.errors import ValidationFailed
+from kg.render import table
+from kg.stats import summary_text
+from kg.validate import ValidationReport
+
+
+@click.command("build")
+@data_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Output folder; replaced only when the build succeeds.",
+)
+@shapes_option
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
+def command(data: Path | None, out: Path, shapes: tuple[Path, ...], quiet: bool) -> None:
+    """Build dist/: every export format, framed views, context, ontology, shapes, checksums."""
+    try:
+        result = build(data, out, shapes=list(shapes) or None)
+    except ValidationFailed as failed:
+        # The table on stdout; kg.cli.main prints the one-line error and exits 1.
+        if isinstance(failed.report, ValidationReport):
+            click.echo(failed.report.to_table())
+        raise
+    if quiet:
+        return
+    click.echo(summary_text(result.dataset, result.report, example_queries=None))
+    click.echo()
+    rows = [[f.name, str(f.size)] for f in result.files]
+    click.echo(f"wrote {len(result.files)} files to {result.out}/")
+    click.echo(table(["file", "bytes"], rows))

@@ -1,0 +1,102 @@
+"""``kg serve``: the read-only SPARQL endpoint, resource pages and query UI (see :mod:`kg.server`).
+
+Runs until Ctrl-C or SIGTERM, then stops its Oxigraph workers and removes its temporary store.
+Exit codes: 0 stopped cleanly; 1 the data violates the core shapes (when it had to be built);
+2 a load, build or start-up error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from kg.cli.options import data_option
+from kg.server.app import serve
+from kg.server.front import ServerConfig
+
+_ORIGIN = re.compile(r"https?://[^/\s?#*]+")
+
+
+def _origins(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    for origin in values:
+        if not _ORIGIN.fullmatch(origin):
+            raise click.BadParameter(
+                f"'{origin}' is not an origin like https://example.org (no '*', path or slash)",
+                ctx=ctx,
+                param=param,
+            )
+    return tuple(values)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=7878,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port; the URL is printed).",
+)
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1, max=3600),
+    help="Seconds a query may run; a slower query is stopped and answered with 503.",
+)
+@data_option
+@click.option(
+    "--dist",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Built dataset folder [default: dist/; with --data, a temporary folder].",
+)
+@click.option("--rebuild", is_flag=True, help="Build even when the dataset is up to date.")
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    callback=_origins,
+    metavar="ORIGIN",
+    help="An origin whose pages may read answers (repeatable); none by default.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Oxigraph worker processes (queries that run at the same time).",
+)
+@click.option(
+    "--max-result-mb",
+    default=16,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="Largest answer in MiB; a larger one is stopped.",
+)
+def command(
+    host: str,
+    port: int,
+    timeout: float,
+    data: Path | None,
+    dist: Path | None,
+    rebuild: bool,
+    cors_origins: tuple[str, ...],
+    workers: int,
+    max_result_mb: int,
+) -> None:
+    """Serve the graph: SPARQL endpoint at /sparql, resource pages at /id/..., query UI at /."""
+    config = ServerConfig(
+        host=host,
+        port=port,
+        timeout=timeout,
+        cors_origins=cors_origins,
+        workers=workers,
+        max_result_bytes=max_result_mb * 1024 * 1024,
+    )
+    serve(config, data=data, dist=dist, rebuild=rebuild)

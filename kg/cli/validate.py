@@ -1,0 +1,34 @@
+"""``kg validate``: check the data against the shapes and the violation queries.
+
+Exit 0 when the data conforms (warnings allowed), 1 when it does not, 2 when something cannot
+be loaded. The report goes to stdout, a one-line summary to stderr.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kg.cli.options import format_option, shapes_option
+from kg.dataset import data_files, load_dataset
+from kg.errors import ValidationFailed
+from kg.validate import validate
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@format_option(("table", "turtle", "json"))
+@shapes_option
+def command(paths: tuple[Path, ...], format: str, shapes: tuple[Path, ...]) -> None:
+    """Validate the project's data, or the given files (any RDF syntax) or folders, together
+    with the ontology and the code lists."""
+    files = [f for p in paths for f in (data_files(p) if p.is_dir() else [p])]
+    dataset = load_dataset(files if paths else None)
+    report = validate(dataset, list(shapes) or None)
+    text = report.serialize(format)
+    if text:
+        click.echo(text, nl=not text.endswith("\n"))
+    if not report.conforms:
+        raise ValidationFailed(f"does not conform: {report.summary()}", report)
+    click.echo(f"conforms: {report.summary()}", err=True)

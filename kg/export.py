@@ -1,0 +1,175 @@
+"""Export the dataset in every RDF format, byte for byte the same for the same input.
+
+- ``trig`` and ``nquads`` keep the named graphs (ontology, vocabularies, one per source);
+- ``turtle``, ``nt`` and ``jsonld`` hold the union of all graphs, where every described
+  resource already carries ``prov:wasDerivedFrom`` its source (see :mod:`kg.dataset`);
+- ``jsonld`` is compact, with the project's context inlined; ``frame=KIND`` gives a framed view
+  instead (see :mod:`kg.jsonld`).
+
+Output is canonical (see :mod:`kg.canonical`): sorted, blank nodes labelled by content, only
+the project's prefixes, only absolute IRIs. The dataset is canonicalised once per
+:class:`Snapshot`, which every format then reads.
+
+>>> from rdflib import Literal
+>>> from kg.dataset import new_dataset
+>>> from kg.namespaces import ID, SKOS
+>>> ds = new_dataset()
+>>> demo = ds.graph(ID["graph/demo"])
+>>> _ = demo.add((ID["organization/oyer"], SKOS.prefLabel, Literal("Øyer", lang="nb")))
+>>> print(serialize(ds, "trig").decode(), end="")
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<BLANKLINE>
+<https://w3id.org/samarbeidsgrafen/id/graph/demo> {
+    <https://w3id.org/samarbeidsgrafen/id/organization/oyer>
+        skos:prefLabel "Øyer"@nb .
+}
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from rdflib import Dataset, Graph, URIRef
+
+from kg import canonical
+from kg import jsonld as kg_jsonld
+from kg.canonical import Quad, Triple
+from kg.errors import OutputError
+
+
+@dataclass(frozen=True)
+class Format:
+    """An export format: its name, file suffix, media type, and whether it keeps graphs."""
+
+    name: str
+    suffix: str
+    media_type: str
+    keeps_graphs: bool
+
+
+FORMATS: dict[str, Format] = {
+    "trig": Format("trig", ".trig", "application/trig", True),
+    "nquads": Format("nquads", ".nq", "application/n-quads", True),
+    "turtle": Format("turtle", ".ttl", "text/turtle", False),
+    "nt": Format("nt", ".nt", "application/n-triples", False),
+    "jsonld": Format("jsonld", ".jsonld", "application/ld+json", False),
+}
+"""Export formats by name, in the order the build writes them."""
+
+
+class Snapshot:
+    """A dataset canonicalised once: its sorted quads, the union's triples, expanded JSON-LD.
+
+    Take a snapshot of a dataset that will not change while it is exported.
+    """
+
+    def __init__(self, quads: Iterable[Any]) -> None:
+        self.quads: list[Quad] = canonical.canonical_quads(quads)
+
+    @classmethod
+    def of(cls, dataset: Dataset | Graph) -> Snapshot:
+        """Snapshot of a dataset (all its graphs) or of a single graph (as the default graph)."""
+        if isinstance(dataset, Dataset):
+            return cls(dataset.quads((None, None, None, None)))
+        return cls((s, p, o, None) for s, p, o in dataset)
+
+    @cached_property
+    def triples(self) -> list[Triple]:
+        """The union of all graphs, sorted."""
+        return canonical.triples_of(self.quads)
+
+    @cached_property
+    def expanded(self) -> list[dict[str, Any]]:
+        """The union as expanded JSON-LD (shared by the compact and framed views)."""
+        return kg_jsonld.expand(self.triples)
+
+    def graph(self, name: URIRef | None) -> list[Triple]:
+        """The triples of one graph (``None``: the default graph)."""
+        return [(s, p, o) for s, p, o, g in self.quads if g == name]
+
+    def render(self, fmt: str, frame: str | None = None) -> bytes:
+        """The bytes of format ``fmt`` (one of :data:`FORMATS`); ``frame`` only with jsonld."""
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown export format {fmt!r} (use one of {', '.join(FORMATS)})")
+        if frame is not None and fmt != "jsonld":
+            raise ValueError("a frame applies to the jsonld format only")
+        if fmt == "trig":
+            text = canonical.trig(self.quads)
+        elif fmt == "nquads":
+            text = canonical.nquads(self.quads)
+        elif fmt == "turtle":
+            text = canonical.turtle(self.triples)
+        elif fmt == "nt":
+            text = canonical.ntriples(self.triples)
+        elif frame is not None:
+            return kg_jsonld.dumps(kg_jsonld.frame(self.expanded, frame))
+        else:
+            return kg_jsonld.dumps(kg_jsonld.compact(self.expanded))
+        return text.encode("utf-8")
+
+
+def serialize(dataset: Dataset | Graph, fmt: str, frame: str | None = None) -> bytes:
+    """The dataset in format ``fmt`` (see :data:`FORMATS`), deterministic bytes."""
+    return Snapshot.of(dataset).render(fmt, frame)
+
+
+def graph_turtle(graph: Graph) -> bytes:
+    """Canonical Turtle of one graph (the ontology, the shapes)."""
+    return canonical.turtle(Snapshot.of(graph).triples).encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    A reader sees the old file or the new one, never half of one; on failure the old file is
+    untouched and no temporary file is left. Raises :class:`OutputError`.
+    """
+    folder = path.parent
+    temporary = folder / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        _discard(temporary)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        _discard(temporary)
+        raise
+
+
+def _discard(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass  # its folder is not there or not a folder: nothing was created
+
+
+def export(
+    dataset: Dataset | Graph, fmt: str, out: Path | None = None, frame: str | None = None
+) -> bytes:
+    """Serialize ``dataset`` and write it to ``out`` atomically, or to stdout when ``out`` is None.
+
+    Returns the bytes written.
+    """
+    data = serialize(dataset, fmt, frame)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_atomic(out, data)
+    return data
+
+
+__all__ = ["FORMATS", "Format", "Snapshot", "export", "graph_turtle", "serialize", "write_atomic"]

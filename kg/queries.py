@@ -1,0 +1,697 @@
+"""The catalogue of named SPARQL queries: one ``.rq`` file per query, with a header.
+
+A query file starts with comment lines that say what the query is for and what it takes::
+
+    # title: Members of a collaboration on a date
+    # description: Organisations whose membership (status member) of ?collaboration covers ?date.
+    #   A continuation line is indented by two spaces after '#'.
+    # param: collaboration (iri) = sgid:collaboration/lillehammer-regionen -- the collaboration
+    # param: date (date) = 2010-06-01 -- the day asked about
+    # tags: membership, as-of
+
+Each ``param`` names a variable of the query, its type (``iri``, ``date``, ``year``,
+``string``, ``integer``, ``decimal``, ``boolean``), an example value (also the default when
+the user gives none) and a description. Values are bound to the variables through the
+engine's bindings, never pasted into the text (convention 8). A query whose name ends in
+``-violation`` must return no rows; :mod:`kg.validate` runs it as part of validation.
+
+Queries are classified by parsing them with rdflib's SPARQL grammar, not by pattern matching:
+:func:`check_safe` refuses updates, ``SERVICE`` and ``FROM`` graphs outside the dataset, and
+it does so for every reading of the text that some engine may take (SPARQL's ``\\u``
+code-point escapes are expanded before parsing, as the specification says, and the text is
+also checked as written).
+
+>>> q = query_from_text("# title: Count\\nSELECT (COUNT(*) AS ?n) WHERE { ?s a sg:Municipality }")
+>>> q.kind, q.title
+('select', 'Count')
+>>> "PREFIX sg: <https://w3id.org/samarbeidsgrafen/ontology#>" in q.full_text
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from pyparsing import ParseBaseException, ParseResults
+from rdflib import Literal, URIRef, Variable
+from rdflib.plugins.sparql import parser as sparql_parser
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query as AlgebraQuery
+from rdflib.term import Node
+
+from kg import paths
+from kg.errors import (
+    ParameterError,
+    QueryError,
+    QuerySyntaxError,
+    UnknownQueryError,
+    UnsafeQueryError,
+)
+from kg.namespaces import ID, PREFIXES, XSD, sparql_prologue
+
+QUERY_SUFFIX = ".rq"
+VIOLATION_SUFFIX = "-violation"
+AS_OF_PARAMETER = "asOf"
+"""The parameter that ``--as-of DATE`` binds, when a query declares it."""
+
+UPDATE_KEYWORDS = {
+    "Load": "LOAD",
+    "Clear": "CLEAR",
+    "Drop": "DROP",
+    "Create": "CREATE",
+    "Add": "ADD",
+    "Move": "MOVE",
+    "Copy": "COPY",
+    "InsertData": "INSERT DATA",
+    "DeleteData": "DELETE DATA",
+    "DeleteWhere": "DELETE WHERE",
+    "Modify": "DELETE/INSERT",
+}
+"""rdflib's name of each SPARQL Update operation → its keyword, for messages."""
+
+HEADER_FIELDS = ("title", "description", "param", "tags")
+
+KIND_BY_CLAUSE = {
+    "SelectQuery": "select",
+    "AskQuery": "ask",
+    "ConstructQuery": "construct",
+    "DescribeQuery": "describe",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Parameter types
+
+
+def _iri(value: str) -> Node | None:
+    text = value.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    prefix, colon, local = text.partition(":")
+    if not colon:
+        return None
+    if prefix in PREFIXES and not local.startswith("//"):
+        text = PREFIXES[prefix] + local
+    elif not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", prefix):
+        return None
+    if not text or re.search(r'[\s<>"{}|^`\\]', text):
+        return None
+    return URIRef(text)
+
+
+def _date(value: str) -> Node | None:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return Literal(value, datatype=XSD.date)
+
+
+def _year(value: str) -> Node | None:
+    return Literal(value, datatype=XSD.gYear) if re.fullmatch(r"-?\d{4}", value) else None
+
+
+def _string(value: str) -> Node | None:
+    return Literal(value)
+
+
+def _integer(value: str) -> Node | None:
+    return Literal(int(value)) if re.fullmatch(r"[+-]?\d+", value) else None
+
+
+def _decimal(value: str) -> Node | None:
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", value):
+        return None
+    try:
+        return Literal(Decimal(value), datatype=XSD.decimal)
+    except InvalidOperation:  # pragma: no cover - the pattern already excludes these
+        return None
+
+
+def _boolean(value: str) -> Node | None:
+    known = {"true": True, "false": False, "1": True, "0": False}
+    return Literal(known[value]) if value in known else None
+
+
+@dataclass(frozen=True)
+class ParameterType:
+    """A parameter type: its header name, how to describe it and how to convert a value."""
+
+    name: str
+    expects: str
+    convert: Callable[[str], Node | None]
+
+
+PARAMETER_TYPES: dict[str, ParameterType] = {
+    t.name: t
+    for t in (
+        ParameterType("iri", "an IRI (absolute, or prefixed like sgid:organisation/oyer)", _iri),
+        ParameterType("date", "a date (YYYY-MM-DD)", _date),
+        ParameterType("year", "a year (YYYY)", _year),
+        ParameterType("string", "a string", _string),
+        ParameterType("integer", "an integer", _integer),
+        ParameterType("decimal", "a decimal number (like 12.5)", _decimal),
+        ParameterType("boolean", "a boolean (true or false)", _boolean),
+    )
+}
+"""Header type name → type, in the order the documentation lists them."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A declared query parameter: the variable it binds, its type, an example and what it means.
+
+    >>> Parameter("date", "date", "2010-06-01").convert("2011-01-31")
+    rdflib.term.Literal('2011-01-31', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#date'))
+    >>> Parameter("date", "date").convert("2010-13-45")
+    Traceback (most recent call last):
+    kg.errors.ParameterError: parameter 'date' expects a date (YYYY-MM-DD), got '2010-13-45'
+    """
+
+    name: str
+    type: str
+    example: str | None = None
+    description: str = ""
+
+    def convert(self, value: str) -> Node:
+        """The RDF term for ``value``, or :class:`ParameterError` saying what was expected."""
+        kind = PARAMETER_TYPES[self.type]
+        term = kind.convert(value)
+        if term is None:
+            raise ParameterError(f"parameter '{self.name}' expects {kind.expects}, got '{value}'")
+        return term
+
+    @property
+    def variable(self) -> Variable:
+        """The query variable this parameter binds."""
+        return Variable(self.name)
+
+
+# --------------------------------------------------------------------------------------------
+# Safety: parse, classify, refuse
+
+
+_ESCAPE_SPEC = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_ESCAPE_JAVA = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
+
+
+def _codepoint(hex_digits: str, original: str) -> str:
+    value = int(hex_digits, 16)
+    return chr(value) if value <= 0x10FFFF else original
+
+
+def expand_codepoint_escapes(text: str) -> str:
+    """Replace every ``\\uXXXX`` and ``\\UXXXXXXXX`` by its character, as SPARQL 1.1 §19.2 says.
+
+    This happens before parsing, anywhere in the text, so ``\\u0053ERVICE`` is the keyword
+    ``SERVICE``. (rdflib does the same, but reads ``\\u`` followed by eight hex digits as one
+    code point, which a query can use to hide text from it.)
+
+    >>> expand_codepoint_escapes("\\\\u0053ERVICE")
+    'SERVICE'
+    >>> expand_codepoint_escapes("\\\\u000A0000")
+    '\\n0000'
+    """
+    return _ESCAPE_SPEC.sub(lambda m: _codepoint(m.group(1) or m.group(2), m.group(0)), text)
+
+
+def _expand_java_style(text: str) -> str:
+    """Expand escapes the way Java-based engines do: not after an odd number of backslashes."""
+
+    def replace(m: re.Match[str]) -> str:
+        return m.group(1) + _codepoint(m.group(2) or m.group(3), m.group(0)[len(m.group(1)) :])
+
+    return _ESCAPE_JAVA.sub(replace, text)
+
+
+def readings(text: str) -> list[str]:
+    """Every text an engine may parse for ``text``: the SPARQL reading first, then the others.
+
+    Engines differ on code-point escapes: the specification expands them before parsing,
+    Java-based engines skip those after a backslash, and Oxigraph only decodes them inside
+    strings and IRIs (that is, it parses the text as written).
+
+    >>> readings("ASK {}")
+    ['ASK {}']
+    >>> len(readings("ASK { ?s ?p '\\\\u0041' }"))
+    2
+    """
+    found = [expand_codepoint_escapes(text), _expand_java_style(text), text]
+    return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query text that parsed: its kind, what it declares and names, and rdflib's algebra."""
+
+    text: str
+    kind: str
+    declared_prefixes: frozenset[str] = frozenset()
+    variables: frozenset[str] = frozenset()
+    """Names of every variable that occurs in the query."""
+    graphs: tuple[URIRef, ...] = ()
+    """IRIs named in ``FROM`` and ``FROM NAMED`` (known once the query is translated)."""
+    algebra: AlgebraQuery | None = field(default=None, repr=False, compare=False)
+    """rdflib's algebra of the SPARQL reading, what :class:`kg.engines.RdflibEngine` runs."""
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    """Every node of a parse tree: CompValues, lists of tokens and the terms at the leaves."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        if isinstance(item, CompValue):
+            stack.extend(item.values())
+        elif isinstance(item, ParseResults | list | tuple):
+            stack.extend(item)
+
+
+def _syntax_error(exc: ParseBaseException, path: str | None) -> QuerySyntaxError:
+    where = f"{path}:" if path else ""
+    message = " ".join(str(exc.msg).split())
+    found = exc.line[exc.col - 1 : exc.col + 19].strip() if exc.line else ""
+    near = f" near {found!r}" if found else ""
+    return QuerySyntaxError(f"{where}{exc.lineno}:{exc.col}: {message}{near}")
+
+
+def _parse_tree(text: str, path: str | None = None) -> ParseResults:
+    """Parse one reading with rdflib's grammar (no further escape processing)."""
+    try:
+        return sparql_parser.Query.parse_string(text, parse_all=True)
+    except ParseBaseException as exc:
+        try:
+            update = sparql_parser.UpdateUnit.parse_string(text, parse_all=True)
+        except ParseBaseException:
+            raise _syntax_error(exc, path) from None
+        requests = update[0].get("request") or []
+        if not requests:
+            where = f"{path}: " if path else ""
+            message = f"{where}empty query: no SELECT, ASK, CONSTRUCT or DESCRIBE"
+            raise QuerySyntaxError(message) from None
+        names = sorted({UPDATE_KEYWORDS.get(r.name, r.name) for r in requests})
+        raise UnsafeQueryError(
+            f"updates are refused ({', '.join(names)}): queries only read"
+        ) from None
+
+
+def _inspect(tree: ParseResults) -> tuple[str, frozenset[str], frozenset[str]]:
+    """Kind, declared prefixes and variable names of a parse tree; raises if it is unsafe."""
+    kind = KIND_BY_CLAUSE.get(tree[1].name, tree[1].name)
+    prefixes = frozenset(
+        str(d.prefix or "") for d in tree[0] if isinstance(d, CompValue) and d.name == "PrefixDecl"
+    )
+    variables: set[str] = set()
+    for node in _walk(tree):
+        if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
+            raise UnsafeQueryError("SERVICE is refused: queries run on this dataset only")
+        if isinstance(node, Variable):
+            variables.add(str(node))
+    return kind, prefixes, frozenset(variables)
+
+
+@functools.lru_cache(maxsize=512)
+def parse(text: str, path: str | None = None) -> ParsedQuery:
+    """Parse ``text`` and refuse what is unsafe, for every reading of it (see :func:`readings`).
+
+    Raises :class:`QuerySyntaxError` when the SPARQL reading does not parse (with line and
+    column), :class:`UnsafeQueryError` for an update or a ``SERVICE`` in any reading that
+    parses. Prefixes are not resolved here (see :func:`check_safe`), so a catalogue text may
+    use the project prefixes without declaring them.
+
+    >>> parse("ASK { ?s ?p ?o }").kind
+    'ask'
+    >>> parse("SELECT * WHERE { ?s ?p }")
+    Traceback (most recent call last):
+    kg.errors.QuerySyntaxError: 1:18: Expected SelectQuery near '?s ?p }'
+    """
+    first, *others = readings(text)
+    tree = _parse_tree(first, path)
+    kind, prefixes, variables = _inspect(tree)
+    for other in others:
+        try:
+            _inspect(_parse_tree(other, path))
+        except QuerySyntaxError:
+            continue  # an engine that reads the text this way refuses it as well
+    return ParsedQuery(text, kind, prefixes, variables)
+
+
+_PN_LOCAL_ESC = re.compile(r"\\([_~.!$&'()*+,;=/?#@%-])")
+
+
+def _unescape_local_names(tree: ParseResults) -> None:
+    """Drop the backslash of ``sgid:collaboration\\/x`` (SPARQL's PN_LOCAL_ESC); rdflib keeps it."""
+    for node in _walk(tree):
+        if isinstance(node, CompValue) and node.name == "pname":
+            local = node.get("localname")
+            if isinstance(local, str) and "\\" in local:
+                node["localname"] = _PN_LOCAL_ESC.sub(r"\1", local)
+
+
+@functools.lru_cache(maxsize=512)
+def _translate(text: str) -> ParsedQuery:
+    parsed = parse(text)
+    tree = _parse_tree(readings(text)[0])
+    _unescape_local_names(tree)
+    try:
+        algebra = translateQuery(tree)
+    except Exception as exc:  # rdflib raises bare Exceptions for unknown prefixes and the like
+        raise QuerySyntaxError(" ".join(str(exc).split())) from None
+    graphs = tuple(
+        URIRef(str(clause.default if clause.default is not None else clause.named))
+        for clause in (algebra.algebra.datasetClause or [])
+    )
+    return replace(parsed, graphs=graphs, algebra=algebra)
+
+
+def check_safe(text: str, graphs: Collection[str] | None = None) -> ParsedQuery:
+    """Parse ``text`` and refuse updates, ``SERVICE`` and ``FROM`` graphs outside the dataset.
+
+    ``graphs`` are the IRIs of the dataset's graphs; without it, ``FROM`` may name only the
+    project's own graphs (IRIs under ``sgid:``). Every prefix must be declared in ``text``
+    (see :func:`with_prologue`). The SPARQL server front reuses this check.
+
+    >>> check_safe("SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    kg.errors.UnsafeQueryError: SERVICE is refused: queries run on this dataset only
+    >>> check_safe("DROP ALL")
+    Traceback (most recent call last):
+    kg.errors.UnsafeQueryError: updates are refused (DROP): queries only read
+    >>> check_safe("SELECT * FROM <http://example.org/d.ttl> WHERE { ?s ?p ?o }")
+    Traceback (most recent call last):
+    kg.errors.UnsafeQueryError: FROM <http://example.org/d.ttl> is refused: not a graph here
+    """
+    parsed = _translate(text)
+    allowed = {str(g) for g in graphs} if graphs is not None else None
+    for iri in parsed.graphs:
+        inside = str(iri) in allowed if allowed is not None else str(iri).startswith(str(ID))
+        if not inside:
+            raise UnsafeQueryError(f"FROM <{iri}> is refused: not a graph here")
+    return parsed
+
+
+def with_prologue(text: str) -> str:
+    """``text`` with a ``PREFIX`` line for each project prefix it does not declare itself.
+
+    >>> with_prologue("PREFIX sg: <urn:x#>\\nASK {}").count("PREFIX sg:")
+    1
+    """
+    declared = parse(text).declared_prefixes
+    missing = {p: iri for p, iri in PREFIXES.items() if p not in declared}
+    return (sparql_prologue(missing) if missing else "") + text
+
+
+# --------------------------------------------------------------------------------------------
+# Header
+
+
+@dataclass(frozen=True)
+class Header:
+    """What a query file's leading comment lines say about it."""
+
+    title: str = ""
+    description: str = ""
+    params: tuple[Parameter, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+_FIELD = re.compile(r"#\s?([A-Za-z][A-Za-z-]*):\s?(.*)")
+_PARAM = re.compile(
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\(\s*(?P<type>[A-Za-z]+)\s*\)"
+    r"(?:\s*=\s*(?P<example>.*?))?(?:\s+--\s*(?P<description>.*))?\s*"
+)
+
+
+def _header_lines(text: str) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            return
+        yield number, line.rstrip()
+
+
+def parse_header(text: str, where: str = "query") -> Header:
+    """Read the header of a query text (see the module docstring for the format).
+
+    A line ``#   more`` (two or more spaces of indent after ``#``) continues the previous
+    field; a line ``#`` alone ends it; other comment lines are ignored.
+
+    >>> h = parse_header('''# title: Members
+    ... # description: Who is a member
+    ... #   on that day.
+    ... # param: date (date) = 2010-06-01 -- the day
+    ... # tags: membership, as-of
+    ... SELECT ?m WHERE { ?m ?p ?date }''')
+    >>> h.description, h.params[0].example, h.tags
+    ('Who is a member on that day.', '2010-06-01', ('membership', 'as-of'))
+    """
+    values: dict[str, list[str]] = {"title": [], "description": []}
+    params: list[tuple[int, list[str]]] = []
+    tags: list[str] = []
+    current: list[str] | None = None
+    for number, line in _header_lines(text):
+        body = line[1:]
+        if body.startswith("  ") and body.strip() and current is not None:
+            current.append(body.strip())
+            continue
+        found = _FIELD.fullmatch(line.strip())
+        if not found:
+            current = None
+            continue
+        key, value = found.group(1).lower(), found.group(2).strip()
+        if key not in HEADER_FIELDS:
+            known = ", ".join(HEADER_FIELDS)
+            raise QueryError(f"{where}:{number}: unknown header field '{key}' (known: {known})")
+        if key == "tags":
+            tags.extend(t.strip() for t in value.split(",") if t.strip())
+            current = None
+        elif key == "param":
+            current = [value]
+            params.append((number, current))
+        else:
+            if values[key]:
+                raise QueryError(f"{where}:{number}: header field '{key}' given twice")
+            current = values[key]
+            current.append(value)
+    return Header(
+        title=" ".join(values["title"]),
+        description=" ".join(values["description"]),
+        params=tuple(_parameter(" ".join(parts), f"{where}:{n}") for n, parts in params),
+        tags=tuple(tags),
+    )
+
+
+def _parameter(spec: str, where: str) -> Parameter:
+    found = _PARAM.fullmatch(spec)
+    if not found:
+        raise QueryError(
+            f"{where}: cannot read the param line {spec!r} "
+            "(write: # param: NAME (TYPE) = EXAMPLE -- DESCRIPTION)"
+        )
+    kind = found.group("type").lower()
+    if kind not in PARAMETER_TYPES:
+        known = ", ".join(PARAMETER_TYPES)
+        raise QueryError(
+            f"{where}: param '{found.group('name')}' has unknown type '{kind}' (use one of {known})"
+        )
+    example = found.group("example")
+    if example is not None:
+        example = example.strip()
+        if len(example) >= 2 and example[0] == example[-1] == '"':
+            example = example[1:-1]
+    param = Parameter(found.group("name"), kind, example or None, found.group("description") or "")
+    if param.example is not None:
+        try:
+            param.convert(param.example)
+        except ParameterError as exc:
+            raise QueryError(f"{where}: example value: {exc}") from None
+    return param
+
+
+# --------------------------------------------------------------------------------------------
+# Queries and the catalogue
+
+
+@dataclass(frozen=True)
+class Query:
+    """A named query: its header, its text (as written) and its kind, found by parsing.
+
+    >>> q = query_from_text('''# title: Organisations founded in a year
+    ... # param: year (year) = 1999 -- the year
+    ... SELECT ?o WHERE { ?o schema:foundingDate ?d FILTER(YEAR(?d) = ?year) }''', name="founded")
+    >>> q.bindings({"year": "2004"})
+    {rdflib.term.Variable('year'): rdflib.term.Literal('2004', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#gYear'))}
+    >>> q.bindings({"yaer": "2004"})
+    Traceback (most recent call last):
+    kg.errors.ParameterError: query founded has no parameter 'yaer' (it declares: year)
+    """
+
+    name: str
+    title: str
+    description: str
+    params: tuple[Parameter, ...]
+    tags: tuple[str, ...]
+    text: str
+    path: Path | None
+    kind: str
+
+    @property
+    def full_text(self) -> str:
+        """The text to run: the query with the project's ``PREFIX`` lines it lacks."""
+        return with_prologue(self.text)
+
+    @property
+    def is_violation(self) -> bool:
+        """Whether this query lists violations (name ends in ``-violation``): no rows expected."""
+        return self.name.endswith(VIOLATION_SUFFIX)
+
+    def parameter(self, name: str) -> Parameter:
+        """The declared parameter ``name``, or :class:`ParameterError` listing the declared ones."""
+        for param in self.params:
+            if param.name == name:
+                return param
+        declared = ", ".join(p.name for p in self.params)
+        listing = f"it declares: {declared}" if declared else "it declares none"
+        raise ParameterError(f"query {self.name} has no parameter '{name}' ({listing})")
+
+    def bindings(
+        self, values: Mapping[str, str] | None = None, as_of: str | None = None
+    ) -> dict[Variable, Node]:
+        """Typed terms for every declared parameter: the given value, else the example.
+
+        ``as_of`` binds the parameter named ``asOf``; a query without it takes no as-of date.
+        """
+        given = dict(values or {})
+        for name in given:
+            self.parameter(name)
+        if as_of is not None:
+            if not any(p.name == AS_OF_PARAMETER for p in self.params):
+                raise ParameterError(f"query {self.name} takes no as-of date")
+            if AS_OF_PARAMETER in given and given[AS_OF_PARAMETER] != as_of:
+                raise ParameterError(f"query {self.name}: the as-of date is given twice")
+            given[AS_OF_PARAMETER] = as_of
+        result: dict[Variable, Node] = {}
+        for param in self.params:
+            value = given.get(param.name, param.example)
+            if value is None:
+                raise ParameterError(
+                    f"query {self.name} needs parameter '{param.name}' "
+                    f"({PARAMETER_TYPES[param.type].expects}): give --param {param.name}=VALUE"
+                )
+            result[param.variable] = param.convert(value)
+        return result
+
+
+def query_from_text(text: str, name: str = "query", path: Path | None = None) -> Query:
+    """A :class:`Query` from the text of a ``.rq`` file; checks its header, syntax and safety."""
+    where = str(path) if path is not None else name
+    header = parse_header(text, where)
+    parsed = parse(text, where)
+    check_safe(with_prologue(text))
+    for param in header.params:
+        if param.name not in parsed.variables:
+            raise QueryError(f"{where}: param '{param.name}' is not a variable of the query")
+    return Query(
+        name=name,
+        title=header.title,
+        description=header.description,
+        params=header.params,
+        tags=header.tags,
+        text=text,
+        path=path,
+        kind=parsed.kind,
+    )
+
+
+def load_query(path: Path) -> Query:
+    """Read one ``.rq`` file (inside the catalogue or not); its name is the file's stem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise QueryError(f"{path}: no such query file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QueryError(f"{path}: cannot read: {exc}") from None
+    return _cached_query(text, path.stem, path)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_query(text: str, name: str, path: Path) -> Query:
+    return query_from_text(text, name, path)
+
+
+def catalogue(folder: Path | None = None) -> dict[str, Query]:
+    """Every query in ``folder`` (default ``queries/``), by name, in name order.
+
+    An empty or missing folder gives an empty catalogue; a broken file raises its error.
+    """
+    folder = paths.QUERIES_DIR if folder is None else folder
+    if not folder.is_dir():
+        return {}
+    files = sorted(folder.glob(f"*{QUERY_SUFFIX}"))
+    return {path.stem: load_query(path) for path in files}
+
+
+def is_path(name_or_path: str | Path) -> bool:
+    """Whether the user named a file (``x.rq``, ``dir/x``) rather than a catalogue entry."""
+    text = str(name_or_path)
+    return isinstance(name_or_path, Path) or text.endswith(QUERY_SUFFIX) or "/" in text
+
+
+def get(name_or_path: str | Path, folder: Path | None = None) -> Query:
+    """The query with that name in the catalogue, or read from that ``.rq`` file.
+
+    >>> get("no-such-query", folder=Path("/nonexistent"))
+    Traceback (most recent call last):
+    kg.errors.UnknownQueryError: unknown query 'no-such-query' (the catalogue is empty)
+    """
+    if is_path(name_or_path):
+        return load_query(Path(name_or_path))
+    name = str(name_or_path)
+    folder = paths.QUERIES_DIR if folder is None else folder
+    path = folder / f"{name}{QUERY_SUFFIX}"
+    if path.is_file():
+        return load_query(path)  # only this file: parsing the whole catalogue is slow
+    names = sorted(p.stem for p in folder.glob(f"*{QUERY_SUFFIX}")) if folder.is_dir() else []
+    known = ", ".join(names)
+    listing = f"known: {known}" if known else "the catalogue is empty"
+    raise UnknownQueryError(f"unknown query '{name}' ({listing})")
+
+
+def violation_queries(folder: Path | None = None) -> list[Query]:
+    """The catalogue's ``*-violation`` queries, in name order."""
+    return [q for q in catalogue(folder).values() if q.is_violation]
+
+
+__all__ = [
+    "AS_OF_PARAMETER",
+    "PARAMETER_TYPES",
+    "Header",
+    "Parameter",
+    "ParameterType",
+    "ParsedQuery",
+    "Query",
+    "catalogue",
+    "check_safe",
+    "expand_codepoint_escapes",
+    "get",
+    "is_path",
+    "load_query",
+    "parse",
+    "parse_header",
+    "query_from_text",
+    "readings",
+    "violation_queries",
+    "with_prologue",
+]

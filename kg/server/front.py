@@ -1,0 +1,469 @@
+"""The HTTP front: SPARQL 1.1 Protocol checks, resource pages, the query UI, CORS.
+
+Status codes (each error body is one line of ``text/plain``):
+
+=====  ===========================================================================
+200    the answer; 204 for an OPTIONS request or an allowed CORS preflight
+400    a syntax error (the parser's message), a query nested too deeply to check, several
+       ``query`` values, a POST with no Content-Type, a body that is not UTF-8, an unreadable
+       Content-Length
+403    an update in any form, ``SERVICE`` (also spelt with ``\\u`` escapes), ``FROM`` a graph
+       that is not in the store, a CORS preflight from an origin not on the list
+404    no such page, or a resource with no description
+405    a method other than GET, HEAD, POST or OPTIONS
+406    no result format the query can give is acceptable (``Accept``)
+411    a chunked request body (send Content-Length)
+413    a request body larger than the limit (1 MB by default)
+415    a POST whose Content-Type is neither a form nor ``application/sparql-query``
+500    the result grew past the size limit (the query is stopped), or the engine failed
+503    the deadline passed (checking, waiting and running count): the query is stopped, its
+       checker or worker process killed and replaced
+=====  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+from kg.engines import QueryResult
+from kg.queries import Query
+from kg.server import pages
+from kg.server.backend import (
+    Answer,
+    CheckerPool,
+    DeadlineExceeded,
+    ResultTooLarge,
+    WorkerFailed,
+    WorkerPool,
+)
+from kg.server.negotiation import GRAPH_TYPES, SELECT_TYPES, choose
+from kg.server.protocol import ProtocolError, read_request
+
+STATIC_DIR = Path(__file__).parent / "static"
+SPARQL_PATHS = ("/sparql", "/sparql/", "/query", "/query/")
+RESOURCE_TYPES = ("text/turtle", "application/ld+json", "text/html", "application/n-triples")
+"""Media types of a resource page; ``*/*`` gets Turtle, a browser HTML."""
+STATIC_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+DRAIN_LIMIT_FACTOR = 8
+"""A body larger than the limit is read and dropped up to this many times the limit."""
+_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How ``kg serve`` listens and what it allows."""
+
+    host: str = "127.0.0.1"
+    port: int = 7878
+    timeout: float = 10.0
+    """Seconds a query may take, waiting for a free worker included."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins allowed to read answers from a browser (``https://example.org``)."""
+    workers: int = 2
+    """Oxigraph worker processes: queries that can run at the same time."""
+    max_request_bytes: int = 1024 * 1024
+    max_result_bytes: int = 16 * 1024 * 1024
+
+    @property
+    def url(self) -> str:
+        """The front's base URL."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+
+class Refusal(Exception):
+    """An answer other than 200: status and one line of text."""
+
+    def __init__(self, status: int, message: str, close: bool = False) -> None:
+        self.status = status
+        self.message = message
+        self.close = close
+        super().__init__(message)
+
+
+class Front(ThreadingHTTPServer):
+    """The listening server; its handler threads share the pool and what never changes."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        pool: WorkerPool,
+        checkers: CheckerPool,
+        graphs: frozenset[str],
+        catalogue: Callable[[], bytes],
+    ) -> None:
+        self.config = config
+        self.pool = pool
+        self.checkers = checkers
+        self.graphs = graphs
+        self._catalogue_source = catalogue
+        self._catalogue: bytes | None = None
+        self._catalogue_ready = threading.Event()
+        threading.Thread(target=self._load_catalogue, daemon=True).start()
+        self.static = {p.name: p for p in sorted(STATIC_DIR.iterdir()) if p.suffix in STATIC_TYPES}
+        if ":" in config.host:
+            self.address_family = socket.AF_INET6
+        super().__init__((config.host, config.port), Handler)
+
+    def _load_catalogue(self) -> None:
+        """Read the named queries in the background (rdflib parses each: seconds)."""
+        try:
+            self._catalogue = self._catalogue_source()
+        except Exception as error:  # a broken query file must not stop the endpoint
+            print(f"kg serve: the query UI lists no queries: {error}", file=sys.stderr)
+            self._catalogue = catalogue_bytes([])
+        finally:
+            self._catalogue_ready.set()
+
+    def catalogue(self, timeout: float = 60.0) -> bytes | None:
+        """The UI's catalogue as JSON, once read (``None`` if not within ``timeout``)."""
+        self._catalogue_ready.wait(timeout)
+        return self._catalogue
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One request: route it, and always answer with CORS headers where the origin is allowed."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "samarbeidsgrafen"
+    sys_version = ""
+    timeout = 30
+    server: Front
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    # ---- answering ---------------------------------------------------------------------------
+
+    def _cors(self) -> list[tuple[str, str]]:
+        origin = self.headers.get("Origin")
+        allowed = self.server.config.cors_origins
+        if origin is not None and origin in allowed:
+            return [
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Expose-Headers", "Content-Type, Content-Length"),
+            ]
+        return []
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: list[tuple[str, str]] | None = None,
+        vary: tuple[str, ...] = (),
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        varies = list(vary) + (["Origin"] if self.server.config.cors_origins else [])
+        if varies:
+            self.send_header("Vary", ", ".join(varies))
+        for name, value in [*self._cors(), *(headers or [])]:
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _refuse(self, refusal: Refusal) -> None:
+        if refusal.close:
+            self.close_connection = True
+        headers = [("Allow", "GET, HEAD, POST, OPTIONS")] if refusal.status == 405 else []
+        line = " ".join(refusal.message.split()) + "\n"
+        self._send(refusal.status, line.encode("utf-8"), "text/plain; charset=utf-8", headers)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+
+    # ---- methods -----------------------------------------------------------------------------
+
+    def _handle(self) -> None:
+        try:
+            self._route()
+        except Refusal as refusal:
+            self._refuse(refusal)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception:  # one broken request must not stop the server
+            traceback.print_exc(file=sys.stderr)
+            self.close_connection = True
+            self._refuse(Refusal(500, "internal error: see the server's log"))
+
+    do_GET = do_POST = do_HEAD = _handle
+
+    def do_OPTIONS(self) -> None:
+        """CORS preflight (from an allowed origin only), else the allowed methods."""
+        self._discard_body()
+        if self.headers.get("Access-Control-Request-Method") is not None:
+            if not self._cors():
+                self._refuse(Refusal(403, "CORS preflight refused: origin not allowed"))
+                return
+            headers = [
+                ("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS"),
+                ("Access-Control-Allow-Headers", "Accept, Content-Type"),
+                ("Access-Control-Max-Age", "600"),
+            ]
+            self._send(204, b"", "text/plain; charset=utf-8", headers)
+            return
+        self._send(204, b"", "text/plain; charset=utf-8", [("Allow", "GET, HEAD, POST, OPTIONS")])
+
+    def _not_allowed(self) -> None:
+        self._discard_body()
+        self._refuse(Refusal(405, f"method {self.command} is not allowed (read-only server)"))
+
+    do_PUT = do_DELETE = do_PATCH = _not_allowed
+
+    # ---- request bodies ----------------------------------------------------------------------
+
+    def _content_length(self) -> int:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            raise Refusal(411, "send the body with a Content-Length", close=True)
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return 0
+        try:
+            length = int(raw)
+        except ValueError:
+            raise Refusal(400, "unreadable Content-Length", close=True) from None
+        if length < 0:
+            raise Refusal(400, "unreadable Content-Length", close=True)
+        return length
+
+    def _body(self) -> bytes:
+        length = self._content_length()
+        limit = self.server.config.max_request_bytes
+        if length > limit:
+            # Read (and drop) a body up to a few times the limit, so that the client, still
+            # sending, gets the answer rather than a broken connection; a larger one is cut.
+            drained = length <= DRAIN_LIMIT_FACTOR * limit and self._drain(length)
+            raise Refusal(413, f"request body larger than {limit} bytes", close=not drained)
+        return self.rfile.read(length) if length else b""
+
+    def _drain(self, length: int) -> bool:
+        while length > 0:
+            chunk = self.rfile.read(min(length, 65536))
+            if not chunk:
+                return False
+            length -= len(chunk)
+        return True
+
+    def _discard_body(self) -> None:
+        try:
+            self._body()
+        except Refusal:
+            self.close_connection = True
+
+    # ---- routing -----------------------------------------------------------------------------
+
+    def _route(self) -> None:
+        parts = urlsplit(self.path)
+        path = parts.path
+        if path in SPARQL_PATHS:
+            self._sparql(parts.query)
+            return
+        if self.command == "POST":
+            self._discard_body()
+            raise Refusal(405, f"POST is not allowed on {path}")
+        if path == "/":
+            self._static("index.html")
+        elif path.startswith("/static/"):
+            self._static(path[len("/static/") :])
+        elif path == "/api/queries":
+            catalogue = self.server.catalogue()
+            if catalogue is None:
+                raise Refusal(503, "the named queries are still being read; try again")
+            self._send(200, catalogue, "application/json; charset=utf-8")
+        elif path.startswith(("/id/", "/vocab/")):
+            iri = pages.resource_iri(path)
+            if iri is None:
+                raise Refusal(404, f"no resource at {path}")
+            self._resource(iri)
+        else:
+            raise Refusal(404, f"no page at {path}")
+
+    def _static(self, name: str) -> None:
+        found = self.server.static.get(name)
+        if found is None:
+            raise Refusal(404, f"no file {name}")
+        headers = [("Cache-Control", "no-cache")]
+        if found.suffix == ".html":
+            headers.append(("Content-Security-Policy", CSP))
+        self._send(200, found.read_bytes(), STATIC_TYPES[found.suffix], headers)
+
+    # ---- SPARQL ------------------------------------------------------------------------------
+
+    def _sparql(self, url_query: str) -> None:
+        body = self._body() if self.command == "POST" else b""
+        method = "GET" if self.command == "HEAD" else self.command
+        try:
+            request = read_request(method, url_query, self.headers.get("Content-Type"), body)
+        except ProtocolError as error:
+            raise Refusal(error.status, error.message) from None
+        if request.query is None:
+            if method == "POST":
+                raise Refusal(400, "no query: send query=... or an application/sparql-query body")
+            self._service_description()
+            return
+        deadline = time.monotonic() + self.server.config.timeout
+        kind = self._check(request.query)
+        available = SELECT_TYPES if kind in ("select", "ask") else GRAPH_TYPES
+        accept = self.headers.get("Accept")
+        chosen = choose(accept, available)
+        if chosen is None:
+            raise Refusal(406, f"cannot answer in {accept}: use one of {', '.join(available)}")
+        left = deadline - time.monotonic()
+        answer = self._ask(request.query, chosen, request.dataset_parameters(), left)
+        if answer.status != 200:
+            message = answer.body.decode("utf-8", errors="replace")
+            status = answer.status if 400 <= answer.status < 500 else 500
+            raise Refusal(status, f"the query engine refused the query: {message}")
+        self._send(200, answer.body, answer.content_type, vary=("Accept",))
+
+    def _deadline_passed(self) -> Refusal:
+        timeout = self.server.config.timeout
+        return Refusal(503, f"query stopped: it did not finish within the {timeout:g} s deadline")
+
+    def _check(self, query: str) -> str:
+        """The query's kind, once a checker has parsed it and found it safe; else refuse."""
+        try:
+            verdict = self.server.checkers.check(query, self.server.config.timeout)
+        except DeadlineExceeded:
+            raise self._deadline_passed() from None
+        except WorkerFailed:
+            raise Refusal(400, "the query cannot be checked: the checker failed on it") from None
+        if verdict.status != 200:
+            raise Refusal(verdict.status, verdict.message)
+        return verdict.kind
+
+    def _ask(
+        self,
+        query: str,
+        accept: str,
+        dataset: list[tuple[str, str]],
+        timeout: float | None = None,
+    ) -> Answer:
+        config = self.server.config
+        left = config.timeout if timeout is None else timeout
+        if left <= 0:
+            raise self._deadline_passed()
+        try:
+            return self.server.pool.query(query, accept, dataset, left, config.max_result_bytes)
+        except DeadlineExceeded:
+            raise self._deadline_passed() from None
+        except ResultTooLarge:
+            raise Refusal(
+                500,
+                f"query stopped: its result is larger than {config.max_result_bytes} bytes "
+                "(add a LIMIT)",
+            ) from None
+        except WorkerFailed as error:
+            raise Refusal(500, f"the query engine failed ({error}); try again") from None
+
+    def _endpoint_url(self) -> str:
+        host = self.headers.get("Host", "")
+        if not _HOST.fullmatch(host):
+            return self.server.config.url + "sparql"
+        return f"http://{host}/sparql"
+
+    def _service_description(self) -> None:
+        accept = self.headers.get("Accept")
+        chosen = choose(accept, GRAPH_TYPES[:4])
+        if chosen is None:
+            raise Refusal(406, f"cannot describe the service in {accept}: use text/turtle")
+        graph = pages.service_description(self._endpoint_url(), self.server.graphs)
+        body = pages.graph_bytes(graph, chosen)
+        self._send(200, body, _with_charset(chosen), vary=("Accept",))
+
+    # ---- resources ---------------------------------------------------------------------------
+
+    def _resource(self, iri: URIRef) -> None:
+        accept = self.headers.get("Accept")
+        chosen = choose(accept, RESOURCE_TYPES)
+        if chosen is None:
+            raise Refusal(406, f"cannot describe it in {accept}: use one of text/turtle, ...")
+        answer = self._ask(pages.description_query(iri), "application/n-triples", [])
+        if answer.status != 200:
+            raise Refusal(500, f"cannot describe {iri}: HTTP {answer.status}")
+        graph = Graph(bind_namespaces="none")
+        graph.parse(data=answer.body.decode("utf-8"), format="nt")
+        if (iri, None, None) not in graph:
+            raise Refusal(404, f"nothing is known about <{iri}>")
+        result = QueryResult("construct", graph=graph)
+        if chosen == "text/turtle":
+            body = result.to_turtle().encode("utf-8")
+        elif chosen == "application/ld+json":
+            body = result.to_jsonld().encode("utf-8")
+        elif chosen == "application/n-triples":
+            body = pages.graph_bytes(graph, chosen)
+        else:
+            body = pages.resource_html(iri, graph, self._inbound(iri)).encode("utf-8")
+            self._send(
+                200,
+                body,
+                "text/html; charset=utf-8",
+                [("Content-Security-Policy", CSP)],
+                vary=("Accept",),
+            )
+            return
+        self._send(200, body, _with_charset(chosen), vary=("Accept",))
+
+    def _inbound(self, iri: URIRef) -> list[tuple[Node, Node, str | None]]:
+        answer = self._ask(pages.inbound_query(iri), "application/sparql-results+json", [])
+        if answer.status != 200:
+            return []
+        rows: dict[tuple[str, str], str | None] = {}
+        for binding in json.loads(answer.body)["results"]["bindings"]:
+            if binding["s"]["type"] != "uri":
+                continue
+            key = (binding["s"]["value"], binding["p"]["value"])
+            name = binding.get("name", {}).get("value")
+            if key not in rows or (rows[key] is None and name):
+                rows[key] = name
+        return [(URIRef(s), URIRef(p), name) for (s, p), name in rows.items()]
+
+
+def _with_charset(media_type: str) -> str:
+    textual = media_type.startswith("text/") or media_type in (
+        "application/n-triples",
+        "application/n-quads",
+        "application/ld+json",
+    )
+    return f"{media_type}; charset=utf-8" if textual else media_type
+
+
+def catalogue_bytes(queries: Iterable[Query]) -> bytes:
+    """The UI's catalogue as JSON bytes."""
+    return json.dumps(pages.catalogue_json(queries), ensure_ascii=False).encode("utf-8")
+
+
+__all__ = ["CSP", "Front", "Handler", "Refusal", "ServerConfig", "catalogue_bytes"]

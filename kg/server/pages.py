@@ -1,0 +1,423 @@
+"""What the front says itself: resource pages, the service description and the query UI's data.
+
+- ``/id/{kind}/{slug}`` (and ``/vocab/{scheme}/{concept}``): the resource's description, all
+  triples with it as subject plus the labels of their objects, as Turtle, JSON-LD (compact,
+  with the project's local context) or an HTML page linking related resources as paths on this
+  server;
+- the SPARQL Service Description of the endpoint;
+- the catalogue of named queries for the UI, each with its parameters' example values bound by
+  a ``VALUES`` block at the start of its ``WHERE`` group, so that the text runs as shown.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from kg import canonical
+from kg.namespaces import (
+    BASE,
+    DCTERMS,
+    FOAF,
+    ID,
+    PREFIXES,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    VOCAB,
+    bind_prefixes,
+)
+from kg.queries import Query, parse
+from kg.render import shorten
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+"""SPARQL 1.1 Service Description."""
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+"""W3C's IRIs of RDF and result formats."""
+
+LABEL_PREDICATES = (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name, FOAF.name)
+"""Properties that give a resource its name, the preferred first."""
+DESCRIPTION_PREDICATES = (*LABEL_PREDICATES, SKOS.notation)
+"""What the description also says about each object: its names and notation."""
+LANGUAGES = ("nb", "nn", "no", "en", "")
+"""Label languages in order of preference (``""``: no language tag)."""
+
+_SEGMENT = r"[A-Za-z0-9](?:[A-Za-z0-9._~-]*[A-Za-z0-9_~-])?"
+_RESOURCE_PATH = re.compile(rf"/(id|vocab)/({_SEGMENT})/({_SEGMENT})")
+
+
+# --------------------------------------------------------------------------------------------
+# Resources
+
+
+def resource_iri(path: str) -> URIRef | None:
+    """The project IRI a server path names, or ``None`` if it names none.
+
+    >>> resource_iri("/id/organization/oyer")
+    rdflib.term.URIRef('https://w3id.org/samarbeidsgrafen/id/organization/oyer')
+    >>> resource_iri("/id/organization/oyer> } ; DROP ALL #") is None
+    True
+    """
+    found = _RESOURCE_PATH.fullmatch(path)
+    if found is None:
+        return None
+    namespace = ID if found.group(1) == "id" else VOCAB
+    return URIRef(f"{namespace}{found.group(2)}/{found.group(3)}")
+
+
+def local_path(iri: str) -> str | None:
+    """The path on this server that describes ``iri``, if the server describes it.
+
+    >>> local_path("https://w3id.org/samarbeidsgrafen/vocab/role/owner")
+    '/vocab/role/owner'
+    >>> local_path("http://www.w3.org/ns/org#member") is None
+    True
+    """
+    if not iri.startswith(BASE):
+        return None
+    path = "/" + iri[len(BASE) :]
+    return path if resource_iri(path) is not None else None
+
+
+def description_query(iri: URIRef) -> str:
+    """CONSTRUCT of the triples with ``iri`` as subject and the names of their objects."""
+    names = " ".join(canonical.nt_iri(p) for p in DESCRIPTION_PREDICATES)
+    subject = canonical.nt_iri(iri)
+    return (
+        f"CONSTRUCT {{ {subject} ?p ?o . ?o ?np ?name . }}\n"
+        f"WHERE {{ {subject} ?p ?o .\n"
+        f"  OPTIONAL {{ ?o ?np ?name . VALUES ?np {{ {names} }} }} }}"
+    )
+
+
+def inbound_query(iri: URIRef, limit: int = 500) -> str:
+    """SELECT of the resources that point at ``iri``: subject, property and a name."""
+    names = " ".join(canonical.nt_iri(p) for p in LABEL_PREDICATES)
+    return (
+        f"SELECT DISTINCT ?s ?p ?name WHERE {{ ?s ?p {canonical.nt_iri(iri)} .\n"
+        f"  OPTIONAL {{ ?s ?np ?name . VALUES ?np {{ {names} }} }} }}\n"
+        f"ORDER BY ?s ?p LIMIT {limit}"
+    )
+
+
+def about_query(iri: URIRef) -> str:
+    """The query the resource page offers to open in the UI."""
+    return (
+        "SELECT ?property ?value WHERE {\n"
+        f"  {canonical.nt_iri(iri)} ?property ?value .\n"
+        "} ORDER BY ?property ?value"
+    )
+
+
+def label(graph: Graph, node: Node) -> str | None:
+    """The best name of ``node`` in ``graph``: by property, then by language preference."""
+    for predicate in LABEL_PREDICATES:
+        values = [o for o in graph.objects(node, predicate) if isinstance(o, Literal)]
+        if values:
+            return str(min(values, key=_language_rank))
+    return None
+
+
+def _language_rank(value: Literal) -> tuple[int, str]:
+    language = (value.language or "").lower()
+    rank = LANGUAGES.index(language) if language in LANGUAGES else len(LANGUAGES)
+    return rank, str(value)
+
+
+def _term_html(term: Node, graph: Graph, names: dict[str, str]) -> str:
+    if isinstance(term, Literal):
+        text = html.escape(str(term))
+        if term.language:
+            return f'{text} <span class="lang">@{html.escape(term.language)}</span>'
+        if term.datatype is not None and term.datatype != RDF.langString:
+            datatype = html.escape(shorten(term.datatype))
+            return f'{text} <span class="datatype">{datatype}</span>'
+        return text
+    if isinstance(term, BNode):
+        return f'<span class="bnode">_:{html.escape(str(term))}</span>'
+    iri = str(term)
+    notation = graph.value(term, SKOS.notation)
+    name = label(graph, term) or names.get(iri) or (str(notation) if notation else None)
+    path = local_path(iri)
+    href = html.escape(path if path is not None else iri, quote=True)
+    shown = html.escape(shorten(term))
+    text = f'{html.escape(name)} <span class="iri">{shown}</span>' if name else shown
+    return f'<a href="{href}">{text}</a>'
+
+
+def _sorted_predicates(predicates: Iterable[Node]) -> list[Node]:
+    return sorted(set(predicates), key=lambda p: (p != RDF.type, shorten(p)))
+
+
+def resource_html(
+    iri: URIRef, graph: Graph, inbound: Sequence[tuple[Node, Node, str | None]]
+) -> str:
+    """The HTML page of a resource: its name, properties with linked values, what links here."""
+    name = label(graph, iri) or shorten(iri)
+    rows = []
+    for predicate in _sorted_predicates(graph.predicates(iri, None)):
+        values = sorted(graph.objects(iri, predicate), key=canonical.nt_term)
+        cells = "".join(f"<li>{_term_html(v, graph, {})}</li>" for v in values)
+        rows.append(
+            f"<tr><th>{_term_html(predicate, graph, {})}</th><td><ul>{cells}</ul></td></tr>"
+        )
+    inbound_names = {str(s): n for s, _, n in inbound if n}
+    incoming = []
+    for subject, predicate, _ in inbound:
+        incoming.append(
+            f"<tr><td>{_term_html(subject, graph, inbound_names)}</td>"
+            f"<td>{_term_html(predicate, graph, {})}</td></tr>"
+        )
+    query_link = "/?" + urlencode({"query": about_query(iri)}, quote_via=quote)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="nb">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(name)} – samarbeidsgrafen</title>",
+        '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
+        '<link rel="stylesheet" href="/static/style.css">',
+        f'<link rel="alternate" type="text/turtle" href="{html.escape(iri, quote=True)}">',
+        "</head>",
+        "<body>",
+        '<header><a href="/">samarbeidsgrafen</a></header>',
+        "<main>",
+        f'<h1 id="label">{html.escape(name)}</h1>',
+        f'<p class="iri"><code id="iri">{html.escape(str(iri))}</code></p>',
+        f'<p><a id="query-link" href="{html.escape(query_link, quote=True)}">'
+        "Open a query about it in the SPARQL UI</a></p>",
+        '<table id="properties"><tbody>',
+        *rows,
+        "</tbody></table>",
+    ]
+    if incoming:
+        parts += [
+            "<h2>Referenced by</h2>",
+            '<table id="inbound"><tbody>',
+            *incoming,
+            "</tbody></table>",
+        ]
+    parts += ["</main>", "</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Service description
+
+
+RESULT_FORMATS = (
+    FORMATS.SPARQL_Results_JSON,
+    FORMATS.SPARQL_Results_XML,
+    FORMATS.SPARQL_Results_CSV,
+    FORMATS.SPARQL_Results_TSV,
+    FORMATS.Turtle,
+    FORMATS["N-Triples"],
+    FORMATS["JSON-LD"],
+    FORMATS.RDF_XML,
+    FORMATS["N-Quads"],
+)
+
+
+def service_description(endpoint: str, graphs: Iterable[str]) -> Graph:
+    """The endpoint's SPARQL Service Description: SPARQL 1.1 Query only (no update, no
+    federation), the result formats, the union default graph and the named graphs."""
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
+    graph.bind("sd", SD)
+    graph.bind("formats", FORMATS)
+    service = URIRef(endpoint)
+    dataset = BNode("dataset")
+    default = BNode("defaultGraph")
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, service))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    graph.add((service, SD.feature, SD.EmptyGraphs))
+    for result_format in RESULT_FORMATS:
+        graph.add((service, SD.resultFormat, result_format))
+    graph.add((service, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    for name in sorted(graphs):
+        named = BNode(f"graph{len(list(graph.objects(dataset, SD.namedGraph)))}")
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, URIRef(name)))
+    return graph
+
+
+def graph_bytes(graph: Graph, media_type: str) -> bytes:
+    """``graph`` in an RDF media type (Turtle and N-Triples canonical)."""
+    triples = canonical.triples_of(canonical.canonical_quads((s, p, o, None) for s, p, o in graph))
+    if media_type == "text/turtle":
+        prefixes = {**PREFIXES, "sd": str(SD), "formats": str(FORMATS)}
+        return canonical.turtle(triples, prefixes).encode("utf-8")
+    if media_type in ("application/n-triples", "application/n-quads"):
+        return canonical.ntriples(triples).encode("utf-8")
+    if media_type == "application/ld+json":
+        from kg import jsonld
+
+        return jsonld.dumps(jsonld.compact(jsonld.expand(triples)))
+    if media_type == "application/rdf+xml":
+        return graph.serialize(format="xml", encoding="utf-8")
+    raise ValueError(f"no writer for {media_type}")
+
+
+# --------------------------------------------------------------------------------------------
+# The query UI's catalogue
+
+
+_IRI_AT = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+_WORD_AT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def where_group_start(text: str, kind: str) -> int | None:
+    """Offset just after the ``{`` that opens the query's WHERE group, or ``None``.
+
+    Comments, strings and IRIs are skipped; for a CONSTRUCT the template is passed over.
+
+    >>> text = 'CONSTRUCT { ?s ?p "{" } WHERE { ?s ?p ?o }'
+    >>> text[where_group_start(text, "construct"):]
+    ' ?s ?p ?o }'
+    """
+    depth = 0
+    after_where = False
+    opened = 0
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        if char == "<":
+            found = _IRI_AT.match(text, i)
+            i = found.end() if found else i + 1
+            continue
+        if char in "\"'":
+            quote_mark = char * 3 if text.startswith(char * 3, i) else char
+            i += len(quote_mark)
+            while i < len(text) and not text.startswith(quote_mark, i):
+                i += 2 if text[i] == "\\" else 1
+            i += len(quote_mark)
+            continue
+        if char in "?$":
+            found = _WORD_AT.match(text, i + 1)
+            i = found.end() if found else i + 1
+            continue
+        if char == "{":
+            if depth == 0:
+                opened += 1
+                if kind != "construct" or after_where or opened == 2:
+                    return i + 1
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0:
+            found = _WORD_AT.match(text, i)
+            if found:
+                after_where = after_where or found.group(0).upper() == "WHERE"
+                i = found.end()
+                continue
+        i += 1
+    return None
+
+
+_KEPT_HEADER = re.compile(r"#\s?(title|param):")
+
+
+def _split_header(text: str) -> tuple[str, str]:
+    """(the leading comment lines, the rest) of a query text."""
+    lines = text.splitlines(keepends=True)
+    count = 0
+    while count < len(lines) and (not lines[count].strip() or lines[count].lstrip()[:1] == "#"):
+        count += 1
+    return "".join(lines[:count]), "".join(lines[count:])
+
+
+def _used_prologue(body: str, declared: frozenset[str]) -> str:
+    """``PREFIX`` lines for the project prefixes ``body`` uses and does not declare."""
+    code = "\n".join(line.split("#", 1)[0] for line in body.splitlines())  # roughly, no comments
+    lines = [
+        f"PREFIX {prefix}: <{iri}>\n"
+        for prefix, iri in PREFIXES.items()
+        if prefix not in declared and re.search(rf"(?<![\w<:/#.-]){re.escape(prefix)}:", code)
+    ]
+    return "".join(lines)
+
+
+def display_text(query: Query) -> str:
+    """The text the UI shows for a catalogue query: runnable as it stands.
+
+    Of the header, the title and parameter lines stay (the UI shows the description beside
+    it). The project prefixes it uses are declared, and each
+    parameter's example value is bound by a ``VALUES`` block at the start of the WHERE group:
+    the same values the CLI binds by default.
+    """
+    header, body = _split_header(query.text)
+    kept = [line for line in header.splitlines(keepends=True) if _KEPT_HEADER.match(line)]
+    declared = parse(query.text).declared_prefixes  # parsed (and cached) by the catalogue
+    text = "".join(kept) + _used_prologue(body, declared) + body
+    params = [p for p in query.params if p.example is not None]
+    if not params:
+        return text
+    start = where_group_start(text, query.kind)
+    if start is None:
+        return text
+    variables = " ".join(f"?{p.name}" for p in params)
+    values = " ".join(canonical.nt_term(p.convert(p.example or "")) for p in params)
+    block = f"\n  # the parameters' example values\n  VALUES ({variables}) {{ ({values}) }}"
+    return text[:start] + block + text[start:]
+
+
+def catalogue_json(queries: Iterable[Query]) -> dict[str, Any]:
+    """The UI's list of named queries (title, description, parameters, runnable text)."""
+    entries = []
+    for query in queries:
+        entries.append(
+            {
+                "name": query.name,
+                "title": query.title or query.name,
+                "description": query.description,
+                "kind": query.kind,
+                "tags": list(query.tags),
+                "params": [
+                    {
+                        "name": p.name,
+                        "type": p.type,
+                        "example": p.example,
+                        "description": p.description,
+                    }
+                    for p in query.params
+                ],
+                "text": display_text(query),
+            }
+        )
+    return {"prefixes": PREFIXES, "base": BASE, "queries": entries}
+
+
+__all__ = [
+    "FORMATS",
+    "LABEL_PREDICATES",
+    "SD",
+    "about_query",
+    "catalogue_json",
+    "description_query",
+    "display_text",
+    "graph_bytes",
+    "inbound_query",
+    "label",
+    "local_path",
+    "resource_html",
+    "resource_iri",
+    "service_description",
+    "where_group_start",
+]

@@ -1,0 +1,198 @@
+"""A short summary of a loaded graph: its graphs, what kinds of things it describes, validation.
+
+``kg stats`` prints it, and ``kg build`` prints the same after a build, so the pieces compose:
+:func:`summarize` counts, :func:`render_summary` writes the counts, :func:`render_answers`
+writes the answers of a few example queries (catalogue queries tagged ``example``), and
+:func:`summary_text` does all three.
+
+>>> from kg.dataset import new_dataset
+>>> from kg.namespaces import ID, PROV, RDF, SG
+>>> ds = new_dataset()
+>>> g = ds.graph(ID["graph/g"])
+>>> for triple in [(ID["graph/g"], RDF.type, SG.SourceGraph),
+...                (ID["graph/g"], PROV.wasDerivedFrom, ID["source/s"]),
+...                (ID["organization/oyer"], RDF.type, SG.Municipality)]:
+...     _ = g.add(triple)
+>>> print(render_summary(summarize(ds)))
+3 triples in 1 graph
+<BLANKLINE>
+graph         kind    source         triples
+------------  ------  -------------  -------
+sgid:graph/g  source  sgid:source/s  3
+<BLANKLINE>
+class            entities
+---------------  --------
+sg:Municipality  1
+sg:SourceGraph   1
+<BLANKLINE>
+validation: not run
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from kg.dataset import ONTOLOGY_GRAPH, VOCAB_GRAPH, source_graph_iris
+from kg.engines import Engine, QueryResult, RdflibEngine, run
+from kg.namespaces import PROV, RDF
+from kg.queries import Query, catalogue, get
+from kg.render import shorten, table
+from kg.validate import ValidationReport
+
+EXAMPLE_TAG = "example"
+"""Catalogue queries with this tag are the ones a summary answers."""
+
+MODEL_GRAPHS = {ONTOLOGY_GRAPH: "ontology", VOCAB_GRAPH: "vocabularies"}
+
+
+@dataclass(frozen=True)
+class GraphCount:
+    """One graph of the dataset: its name, what it holds, its source document and its size."""
+
+    iri: URIRef | None
+    """``None`` for the default graph."""
+    kind: str
+    """``source``, ``ontology``, ``vocabularies``, ``default`` or ``other``."""
+    source: URIRef | None
+    triples: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts that describe a dataset (and, when given, its validation)."""
+
+    triples: int
+    """Distinct triples in the union of the graphs."""
+    graphs: tuple[GraphCount, ...]
+    classes: tuple[tuple[URIRef, int], ...]
+    """Class → number of distinct resources typed with it outside the model graphs, most first."""
+    violations: int | None = None
+    warnings: int | None = None
+
+
+def summarize(dataset: Dataset, report: ValidationReport | None = None) -> Summary:
+    """Count the triples per graph, the typed resources per class and the validation results."""
+    sources = source_graph_iris(dataset)
+    graphs: list[GraphCount] = []
+    typed: dict[URIRef, set[object]] = defaultdict(set)
+    for graph in dataset.graphs():
+        size = len(graph)
+        if not size:
+            continue
+        iri = graph.identifier
+        if iri == DATASET_DEFAULT_GRAPH_ID:
+            graphs.append(GraphCount(None, "default", None, size))
+        elif iri in MODEL_GRAPHS:
+            graphs.append(GraphCount(URIRef(iri), MODEL_GRAPHS[URIRef(iri)], None, size))
+            continue
+        else:
+            found = sorted(str(o) for o in graph.objects(iri, PROV.wasDerivedFrom))
+            source = URIRef(found[0]) if found else None
+            kind = "source" if iri in sources else "other"
+            graphs.append(GraphCount(URIRef(iri), kind, source, size))
+        for subject, cls in graph.subject_objects(RDF.type):
+            if isinstance(cls, URIRef):
+                typed[cls].add(subject)
+    order = {"source": 0, "other": 1, "default": 2, "ontology": 3, "vocabularies": 4}
+    graphs.sort(key=lambda g: (order[g.kind], str(g.iri or "")))
+    classes = sorted(((c, len(s)) for c, s in typed.items()), key=lambda i: (-i[1], shorten(i[0])))
+    return Summary(
+        triples=len(dataset),
+        graphs=tuple(graphs),
+        classes=tuple(classes),
+        violations=len(report.violations) if report is not None else None,
+        warnings=len(report.warnings) if report is not None else None,
+    )
+
+
+def render_summary(summary: Summary, validation_note: str | None = None) -> str:
+    """The summary as text: totals, a table of graphs, a table of classes, a validation line.
+
+    ``validation_note`` says why there is no validation line (e.g. no shapes yet).
+    """
+    count = len(summary.graphs)
+    lines = [f"{summary.triples} triples in {count} graph{'' if count == 1 else 's'}", ""]
+    lines.append(
+        table(
+            ["graph", "kind", "source", "triples"],
+            (
+                [shorten(g.iri) or "(default)", g.kind, shorten(g.source), str(g.triples)]
+                for g in summary.graphs
+            ),
+        )
+    )
+    lines.append("")
+    if summary.classes:
+        rows = ([shorten(c), str(n)] for c, n in summary.classes)
+        lines.append(table(["class", "entities"], rows))
+    else:
+        lines.append("no typed entities")
+    lines.append("")
+    if summary.violations is not None:
+        v, w = summary.violations, summary.warnings
+        lines.append(
+            f"validation: {v} violation{'' if v == 1 else 's'}, {w} warning{'' if w == 1 else 's'}"
+        )
+    else:
+        lines.append(f"validation: not run{f' ({validation_note})' if validation_note else ''}")
+    return "\n".join(lines)
+
+
+def catalogue_examples(folder: Path | None = None, limit: int = 3) -> list[Query]:
+    """The catalogue's queries tagged ``example`` (at most ``limit``, in name order)."""
+    tagged = [q for q in catalogue(folder).values() if EXAMPLE_TAG in q.tags]
+    return tagged[:limit]
+
+
+def render_answers(answers: Mapping[str, tuple[Query, QueryResult]]) -> str:
+    """Each query's title and name, then its answer as a table."""
+    blocks = []
+    for name, (query, result) in answers.items():
+        title = query.title or name
+        blocks.append(f"{title} ({name}):\n{result.to_table()}")
+    return "\n\n".join(blocks)
+
+
+def answer(queries: Sequence[Query], engine: Engine) -> dict[str, tuple[Query, QueryResult]]:
+    """Run each query with its example parameters."""
+    return {q.name: (q, run(q, engine)) for q in queries}
+
+
+def summary_text(
+    dataset: Dataset,
+    report: ValidationReport | None = None,
+    example_queries: Sequence[str | Query] | None = (),
+    *,
+    engine: Engine | None = None,
+    validation_note: str | None = None,
+) -> str:
+    """Summary, then the answers of ``example_queries`` (names or queries; ``None``: the
+    catalogue's queries tagged ``example``; empty: no answers)."""
+    text = render_summary(summarize(dataset, report), validation_note)
+    if example_queries is None:
+        chosen = catalogue_examples()
+    else:
+        chosen = [q if isinstance(q, Query) else get(q) for q in example_queries]
+    if chosen:
+        answers = answer(chosen, engine or RdflibEngine(dataset))
+        text += "\n\n" + render_answers(answers)
+    return text
+
+
+__all__ = [
+    "EXAMPLE_TAG",
+    "GraphCount",
+    "Summary",
+    "answer",
+    "catalogue_examples",
+    "render_answers",
+    "render_summary",
+    "summarize",
+    "summary_text",
+]

@@ -1,0 +1,56 @@
+"""The README's examples are real: every ``$ kg ...`` line in a ``console`` block runs the
+installed ``kg`` from the repository root, and its output (stdout and stderr, in that order)
+must equal the lines that follow it, byte for byte."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+KG = Path(sys.executable).parent / "kg"
+
+
+def console_examples() -> list[tuple[str, str]]:
+    """(command, expected output) for every ``$ kg`` line in the README's console blocks."""
+    examples: list[tuple[str, str]] = []
+    for block in re.findall(r"```console\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
+        command: str | None = None
+        output: list[str] = []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                if command is not None:
+                    examples.append((command, "".join(output)))
+                command, output = line[2:], []
+            else:
+                output.append(line + "\n")
+        if command is not None:
+            examples.append((command, "".join(output)))
+    return examples
+
+
+EXAMPLES = console_examples()
+
+
+def test_the_readme_has_examples() -> None:
+    assert len(EXAMPLES) >= 6
+    assert all(command.startswith("kg ") for command, _ in EXAMPLES)
+
+
+@pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c for c, _ in EXAMPLES])
+def test_a_readme_example_prints_what_the_readme_says(command: str, expected: str) -> None:
+    args = [str(KG), *shlex.split(command)[1:]]
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.stdout + done.stderr == expected
+    assert done.returncode == (2 if expected.startswith("kg: error:") else 0)
+
+
+def test_the_readme_shows_the_two_commands() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "make run" in text and "make test" in text
