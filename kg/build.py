@@ -13,7 +13,7 @@ The steps, and what a failure leaves behind:
    ``out`` stays exactly as it was and no temporary folder is left; an unwritable place is an
    :class:`~kg.errors.OutputError` naming the folder.
 
-More outputs (DCAT catalogue, VoID, HTML documentation, CSV crosswalk) are more entries in
+More outputs (DCAT catalogue, VoID, HTML documentation) are more entries in
 :data:`WRITERS`: a file name and a function from :class:`BuildInput` to bytes (or ``None`` to
 skip the file).
 """
@@ -33,8 +33,10 @@ from rdflib import Dataset, Graph
 from kg import jsonld as kg_jsonld
 from kg import paths
 from kg.dataset import ONTOLOGY_GRAPH, load_dataset, new_dataset, parse_file, union_graph
+from kg.engines import OxigraphEngine, run
 from kg.errors import OutputError, ValidationFailed
 from kg.export import FORMATS, Snapshot, graph_turtle
+from kg.queries import load_query
 from kg.validate import SHAPES_GRAPH, ValidationReport, shapes_files, validate
 
 BASENAME = "samarbeidsgrafen"
@@ -77,12 +79,27 @@ def _shapes(build_input: BuildInput) -> bytes | None:
     return graph_turtle(build_input.shapes) if build_input.shapes is not None else None
 
 
+CROSSWALK_QUERY = "identifier-crosswalk"
+"""The named query whose answer is ``crosswalk.csv``."""
+
+
+def _crosswalk(build_input: BuildInput) -> bytes | None:
+    """The identifier crosswalk (orgnr, municipality and county numbers with their periods,
+    Wikidata) as SPARQL CSV, for joining with the national registries without RDF tools."""
+    path = paths.QUERIES_DIR / f"{CROSSWALK_QUERY}.rq"
+    if not path.is_file():
+        return None
+    result = run(load_query(path), OxigraphEngine(build_input.dataset))
+    return result.to_csv().encode("utf-8")
+
+
 WRITERS: list[tuple[str, Writer]] = [
     *((f"{BASENAME}{f.suffix}", _format_writer(name)) for name, f in FORMATS.items()),
     *((f"frames/{kind}.jsonld", _frame_writer(kind)) for kind in kg_jsonld.FRAME_KINDS),
     ("context.jsonld", _context),
     ("ontology.ttl", _ontology),
     ("shapes.ttl", _shapes),
+    ("crosswalk.csv", _crosswalk),
 ]
 """``(file name in dist/, writer)``, in the order they are rendered."""
 

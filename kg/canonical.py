@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeAlias
 
 from pyld.canon import URDNA2015
@@ -85,6 +85,21 @@ def nt_string(text: str) -> str:
     return '"' + _STRING_SPECIAL.sub(_escape_char, text) + '"'
 
 
+def _literal(term: Literal, write_iri: Callable[[str], str] = nt_iri) -> str:
+    """A literal: its quoted string, then ``@language`` or ``^^`` and its datatype written by
+    ``write_iri`` (none for ``xsd:string``).
+
+    >>> _literal(Literal("hei", lang="nb"))
+    '"hei"@nb'
+    """
+    text = nt_string(str(term))
+    if term.language:
+        return f"{text}@{term.language}"
+    if term.datatype is not None and term.datatype != XSD.string:
+        return f"{text}^^{write_iri(term.datatype)}"
+    return text
+
+
 def nt_term(term: Node) -> str:
     """``term`` in N-Triples syntax (also the sort key of every writer here).
 
@@ -94,12 +109,7 @@ def nt_term(term: Node) -> str:
     '_:c14n0'
     """
     if isinstance(term, Literal):
-        text = nt_string(str(term))
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None and term.datatype != XSD.string:
-            return f"{text}^^{nt_iri(term.datatype)}"
-        return text
+        return _literal(term)
     if isinstance(term, BNode):
         return f"_:{term}"
     if isinstance(term, URIRef):
@@ -289,12 +299,7 @@ class _Names:
 
     def term(self, term: Node) -> str:
         if isinstance(term, Literal):
-            text = nt_string(str(term))
-            if term.language:
-                return f"{text}@{term.language}"
-            if term.datatype is not None and term.datatype != XSD.string:
-                return f"{text}^^{self.iri(term.datatype)}"
-            return text
+            return _literal(term, self.iri)
         if isinstance(term, URIRef):
             return self.iri(term)
         return nt_term(term)

@@ -40,6 +40,12 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 VANN = Namespace("http://purl.org/vocab/vann/")
 WD = Namespace("http://www.wikidata.org/entity/")
 
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+"""SPARQL 1.1 Service Description (``kg serve`` describes its endpoint with it; not in
+:data:`PREFIXES`, which the outputs and queries declare)."""
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+"""W3C's IRIs of RDF and result formats (for the service description; not in :data:`PREFIXES`)."""
+
 PREFIXES: dict[str, str] = {
     "sg": str(SG),
     "sgid": str(ID),
@@ -101,6 +107,7 @@ __all__ = [
     "DCATAP",
     "DCTERMS",
     "FOAF",
+    "FORMATS",
     "ID",
     "LEGAL",
     "LOCN",
@@ -112,6 +119,7 @@ __all__ = [
     "RDFS",
     "ROV",
     "SCHEMA",
+    "SD",
     "SG",
     "SH",
     "SHAPES",

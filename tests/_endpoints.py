@@ -38,27 +38,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def kg_executable() -> Path:
-    """The installed ``kg`` command of this venv."""
-    found = Path(sys.executable).parent / "kg"
-    assert found.exists(), "install the project (pip install -e .) so that `kg` exists"
-    return found
-
-
-def run_kg(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``kg`` with ``args``; bounded by ``timeout`` seconds."""
-    return subprocess.run(
-        [str(kg_executable()), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-        check=False,
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # A recording HTTP server
 

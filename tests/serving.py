@@ -12,13 +12,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-KG = Path(sys.executable).parent / "kg"
+from support import kg_executable
+
 READY = re.compile(
     r"Serving samarbeidsgrafen at (http://[^ ]+/) \(SPARQL endpoint: (http://[^ ]+/sparql)\)"
 )
@@ -148,7 +148,7 @@ def start(args: list[str], workdir: Path, timeout: float = START_TIMEOUT) -> Ser
     out, err = workdir / "serve.out", workdir / "serve.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
-            [str(KG), "serve", "--port", "0", *args],
+            [str(kg_executable()), "serve", "--port", "0", *args],
             stdout=stdout,
             stderr=stderr,
             stdin=subprocess.DEVNULL,

@@ -5,16 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
+from support import FIXTURE_PROJECT, run_kg
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PROJECT = FIXTURES / "project"
 LOOSE = FIXTURES / "queries"
 KNOWN = (
     "collaborations, founded-in, is-member, larger-than, members-on-date, memberships-graph, "
@@ -22,24 +21,8 @@ KNOWN = (
 )
 
 
-def kg_executable() -> str:
-    found = shutil.which("kg") or str(Path(sys.executable).parent / "kg")
-    assert Path(found).exists(), "install the project (make test) so that `kg` exists"
-    return found
-
-
-def kg(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``kg`` on the fixture project."""
-    env = {**os.environ, "SAMARBEIDSGRAFEN_ROOT": str(PROJECT)}
-    return subprocess.run(
-        [kg_executable(), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
+kg = partial(run_kg, root=FIXTURE_PROJECT)
+"""Run the installed ``kg`` on the fixture project."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,41 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 from rdflib import Graph, Literal
+from support import FIXTURE_PROJECT, run_kg
 
 from kg.namespaces import SH
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PROJECT = FIXTURES / "project"
 VALIDATE = FIXTURES / "validate"
 
 
-def kg_executable() -> str:
-    found = shutil.which("kg") or str(Path(sys.executable).parent / "kg")
-    assert Path(found).exists(), "install the project (make test) so that `kg` exists"
-    return found
-
-
-def kg(
-    *args: str, cwd: Path | None = None, root: Path = PROJECT
-) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``kg`` on a project root (the fixture project by default)."""
-    env = {**os.environ, "SAMARBEIDSGRAFEN_ROOT": str(root)}
-    return subprocess.run(
-        [kg_executable(), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
+kg = partial(run_kg, root=FIXTURE_PROJECT)
+"""Run the installed ``kg`` on a project root (the fixture project unless ``root=``)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,7 +66,7 @@ def test_turtle_report_is_the_shacl_report_graph() -> None:
 
 def test_a_folder_of_files(tmp_path: Path) -> None:
     shutil.copy(VALIDATE / "nonconforming.trig", tmp_path)
-    shutil.copy(PROJECT / "data" / "region.trig", tmp_path)
+    shutil.copy(FIXTURE_PROJECT / "data" / "region.trig", tmp_path)
     done = kg("validate", str(tmp_path))
     assert done.returncode == 1
     assert done.stderr == "kg: error: does not conform: 4 violations, 2 warnings\n"
@@ -107,14 +87,14 @@ def test_a_missing_file() -> None:
 
 
 def test_an_unknown_syntax() -> None:
-    done = kg("validate", "README.md", cwd=PROJECT)
+    done = kg("validate", "README.md", cwd=FIXTURE_PROJECT)
     assert done.returncode == 2
     assert done.stderr.startswith("kg: error: README.md: unknown RDF syntax '.md' (use one of ")
 
 
 def test_no_shapes_is_a_load_error(tmp_path: Path) -> None:
     root = tmp_path / "project"
-    shutil.copytree(PROJECT, root)
+    shutil.copytree(FIXTURE_PROJECT, root)
     for shapes in (root / "ontology" / "shapes").iterdir():
         shapes.unlink()
     done = kg("validate", root=root)
@@ -126,7 +106,7 @@ def test_no_shapes_is_a_load_error(tmp_path: Path) -> None:
 
 
 def test_shapes_given_on_the_command_line() -> None:
-    shapes = PROJECT / "ontology" / "shapes" / "core.ttl"
+    shapes = FIXTURE_PROJECT / "ontology" / "shapes" / "core.ttl"
     done = kg("validate", "--shapes", str(shapes))
     assert done.returncode == 0, done.stderr
     assert (done.stdout, done.stderr) == ("", "conforms: 0 violations, 0 warnings\n")

@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.compare import isomorphic
+from support import FIXTURE_PROJECT, use_project
 
 from kg import paths, queries
 from kg.dataset import load_dataset
@@ -20,7 +21,6 @@ from kg.errors import QueryError, UnsafeQueryError
 from kg.namespaces import ID, ORG, XSD
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PROJECT = FIXTURES / "project"
 
 OYER = ID["organization/oyer"]
 LILLEHAMMER = ID["organization/lillehammer"]
@@ -33,19 +33,13 @@ FIRE = ID["collaboration/fire"]
 def dataset() -> Iterator[Dataset]:
     """The fixture project's model and data, loaded once."""
     with pytest.MonkeyPatch.context() as patch:
-        for name, folder in (
-            ("ONTOLOGY_DIR", "ontology"),
-            ("VOCAB_DIR", "ontology/vocab"),
-            ("DATA_DIR", "data"),
-            ("QUERIES_DIR", "queries"),
-        ):
-            patch.setattr(paths, name, PROJECT / folder)
+        use_project(patch)
         yield load_dataset()
 
 
 @pytest.fixture
 def engine(dataset: Dataset, monkeypatch: pytest.MonkeyPatch) -> RdflibEngine:
-    monkeypatch.setattr(paths, "QUERIES_DIR", PROJECT / "queries")
+    monkeypatch.setattr(paths, "QUERIES_DIR", FIXTURE_PROJECT / "queries")
     return RdflibEngine(dataset)
 
 

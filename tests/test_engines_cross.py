@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _endpoints import oxigraph_server, run_kg
+from _endpoints import oxigraph_server
 from rdflib import Dataset, Literal, URIRef, Variable
+from support import run_kg
 
 from kg import queries
 from kg.dataset import load_dataset

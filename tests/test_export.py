@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from support import run_kg
 
 from kg import canonical, paths
 from kg import jsonld as kg_jsonld
@@ -560,9 +562,8 @@ def test_write_atomic_under_a_file_is_an_output_error(tmp_path: Path) -> None:
     assert "\n" not in str(caught.value)
 
 
-def kg(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-    executable = Path(sys.executable).parent / "kg"
-    return subprocess.run([str(executable), *args], capture_output=True, cwd=cwd)
+kg = partial(run_kg, text=False, timeout=None)
+"""Run the installed ``kg`` command; its output as bytes, no time limit."""
 
 
 def test_kg_export_to_stdout_and_file(tmp_path: Path, fixture_export: Exported) -> None:

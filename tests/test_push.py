@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _endpoints import Answer, Recorded, fake_endpoint, free_port, oxigraph_server, run_kg
+from _endpoints import Answer, Recorded, fake_endpoint, free_port, oxigraph_server
 from rdflib import Dataset, URIRef
+from support import run_kg
 
 from kg import paths
 from kg.dataset import ONTOLOGY_GRAPH, VOCAB_GRAPH, load_dataset, source_graphs

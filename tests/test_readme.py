@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import run_kg
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-KG = Path(sys.executable).parent / "kg"
 
 
 def console_examples() -> list[tuple[str, str]]:
@@ -45,8 +43,7 @@ def test_the_readme_has_examples() -> None:
 
 @pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c for c, _ in EXAMPLES])
 def test_a_readme_example_prints_what_the_readme_says(command: str, expected: str) -> None:
-    args = [str(KG), *shlex.split(command)[1:]]
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = run_kg(*shlex.split(command)[1:], cwd=ROOT, timeout=300)
     assert done.stdout + done.stderr == expected
     assert done.returncode == (2 if expected.startswith("kg: error:") else 0)
 

@@ -10,8 +10,9 @@ import time
 import urllib.parse
 
 import pytest
-from _endpoints import Answer, Recorded, fake_endpoint, free_port, json_answer, run_kg
+from _endpoints import Answer, Recorded, fake_endpoint, free_port, json_answer
 from rdflib import BNode, Dataset, Literal, URIRef, Variable
+from support import run_kg, use_project
 
 from kg import queries
 from kg.dataset import load_dataset, new_dataset
@@ -384,13 +385,7 @@ def test_values_give_the_answers_of_true_pre_binding_for_every_catalogue_query(
 
 def test_the_fixture_queries_too_on_rdflib(monkeypatch: pytest.MonkeyPatch) -> None:
     """The same on rdflib's own pre-binding, on the fixture project (small and fast)."""
-    from pathlib import Path
-
-    from kg import paths
-
-    project = Path(__file__).parent / "fixtures" / "project"
-    for name, folder in (("ONTOLOGY_DIR", "ontology"), ("VOCAB_DIR", "ontology/vocab")):
-        monkeypatch.setattr(paths, name, project / folder)
+    project = use_project(monkeypatch)
     engine = RdflibEngine(load_dataset(project / "data"))
     fixtures = queries.catalogue(project / "queries")
     assert any(q.params for q in fixtures.values())

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rdflib import Dataset
+from support import use_project
 
-from kg import paths
 from kg.dataset import load_dataset
 from kg.namespaces import ORG, OWL, SG, SKOS
 from kg.stats import catalogue_examples, summarize, summary_text
 from kg.validate import validate
 
-PROJECT = Path(__file__).parent / "fixtures" / "project"
-
 
 @pytest.fixture
 def dataset(monkeypatch: pytest.MonkeyPatch) -> Iterator[Dataset]:
-    for name, folder in (
-        ("ONTOLOGY_DIR", "ontology"),
-        ("VOCAB_DIR", "ontology/vocab"),
-        ("SHAPES_DIR", "ontology/shapes"),
-        ("DATA_DIR", "data"),
-        ("QUERIES_DIR", "queries"),
-    ):
-        monkeypatch.setattr(paths, name, PROJECT / folder)
+    use_project(monkeypatch)
     yield load_dataset()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from support import FIXTURE_PROJECT, use_project
 
 from kg import paths
 from kg.dataset import load_dataset, union_graph
@@ -20,48 +21,26 @@ from kg.render import shorten
 from kg.validate import ValidationReport, ValidationResult, load_shapes, validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PROJECT = FIXTURES / "project"
 BROKEN = FIXTURES / "validate" / "nonconforming.trig"
 
 
 @pytest.fixture(autouse=True)
 def project(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test here runs on the fixture project (ontology, shapes, data, queries)."""
-    for name, folder in (
-        ("ONTOLOGY_DIR", "ontology"),
-        ("VOCAB_DIR", "ontology/vocab"),
-        ("SHAPES_DIR", "ontology/shapes"),
-        ("DATA_DIR", "data"),
-        ("QUERIES_DIR", "queries"),
-    ):
-        monkeypatch.setattr(paths, name, PROJECT / folder)
-    yield PROJECT
+    yield use_project(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def good() -> ValidationReport:
     with pytest.MonkeyPatch.context() as patch:
-        for name, folder in (
-            ("ONTOLOGY_DIR", "ontology"),
-            ("VOCAB_DIR", "ontology/vocab"),
-            ("SHAPES_DIR", "ontology/shapes"),
-            ("DATA_DIR", "data"),
-            ("QUERIES_DIR", "queries"),
-        ):
-            patch.setattr(paths, name, PROJECT / folder)
+        use_project(patch)
         return validate(load_dataset())
 
 
 @pytest.fixture(scope="module")
 def broken() -> ValidationReport:
     with pytest.MonkeyPatch.context() as patch:
-        for name, folder in (
-            ("ONTOLOGY_DIR", "ontology"),
-            ("VOCAB_DIR", "ontology/vocab"),
-            ("SHAPES_DIR", "ontology/shapes"),
-            ("QUERIES_DIR", "queries"),
-        ):
-            patch.setattr(paths, name, PROJECT / folder)
+        use_project(patch)
         return validate(load_dataset([BROKEN]))
 
 
@@ -243,7 +222,7 @@ def test_no_shapes_is_a_shapes_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_a_missing_shapes_folder_is_a_shapes_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(paths, "SHAPES_DIR", PROJECT / "nowhere")
+    monkeypatch.setattr(paths, "SHAPES_DIR", FIXTURE_PROJECT / "nowhere")
     with pytest.raises(ShapesError, match="no such shapes file or folder"):
         validate(Dataset())
 
@@ -258,7 +237,7 @@ def test_a_broken_shapes_file_names_file_line_and_column(tmp_path: Path) -> None
 
 def test_given_shapes_replace_the_default(tmp_path: Path) -> None:
     only = tmp_path / "only.ttl"
-    shutil.copy(PROJECT / "ontology" / "shapes" / "recommended.ttl", only)
+    shutil.copy(FIXTURE_PROJECT / "ontology" / "shapes" / "recommended.ttl", only)
     report = validate(load_dataset([BROKEN]), [only], queries=())
     assert report.conforms is True
     assert report.summary() == "0 violations, 0 warnings"
@@ -266,7 +245,7 @@ def test_given_shapes_replace_the_default(tmp_path: Path) -> None:
 
 def test_shapes_are_read_once_until_a_file_changes(tmp_path: Path) -> None:
     copy = tmp_path / "shapes"
-    shutil.copytree(PROJECT / "ontology" / "shapes", copy)
+    shutil.copytree(FIXTURE_PROJECT / "ontology" / "shapes", copy)
     first = load_shapes(copy)
     assert load_shapes(copy) is first
     core = copy / "core.ttl"

@@ -8,11 +8,12 @@ Exit codes: 0 stopped cleanly; 1 the data violates the core shapes (when it had 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from kg.cli.options import data_option
+from kg.cli.options import F, data_option
 from kg.server.app import serve
 from kg.server.front import ServerConfig
 
@@ -32,21 +33,32 @@ def _origins(
     return tuple(values)
 
 
+def _bounded(name: str, default: float, low: float, high: float, help: str) -> Callable[[F], F]:
+    """A number option from ``low`` to ``high`` (a float if ``default`` is one, else an integer),
+    its default shown in ``--help``."""
+    kind = (
+        click.FloatRange(low, high)
+        if isinstance(default, float)
+        else click.IntRange(int(low), int(high))
+    )
+
+    def decorate(function: F) -> F:
+        return click.option(name, default=default, show_default=True, type=kind, help=help)(
+            function
+        )
+
+    return decorate
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    default=7878,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to listen on (0: any free port; the URL is printed).",
-)
-@click.option(
+@_bounded("--port", 7878, 0, 65535, "Port to listen on (0: any free port; the URL is printed).")
+@_bounded(
     "--timeout",
-    default=10.0,
-    show_default=True,
-    type=click.FloatRange(min=0.1, max=3600),
-    help="Seconds a query may run; a slower query is stopped and answered with 503.",
+    10.0,
+    0.1,
+    3600,
+    "Seconds a query may run; a slower query is stopped and answered with 503.",
 )
 @data_option
 @click.option(
@@ -65,20 +77,8 @@ def _origins(
     metavar="ORIGIN",
     help="An origin whose pages may read answers (repeatable); none by default.",
 )
-@click.option(
-    "--workers",
-    default=2,
-    show_default=True,
-    type=click.IntRange(1, 32),
-    help="Oxigraph worker processes (queries that run at the same time).",
-)
-@click.option(
-    "--max-result-mb",
-    default=16,
-    show_default=True,
-    type=click.IntRange(1, 4096),
-    help="Largest answer in MiB; a larger one is stopped.",
-)
+@_bounded("--workers", 2, 1, 32, "Oxigraph worker processes (queries that run at the same time).")
+@_bounded("--max-result-mb", 16, 1, 4096, "Largest answer in MiB; a larger one is stopped.")
 def command(
     host: str,
     port: int,

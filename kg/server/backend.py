@@ -130,6 +130,17 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
         _kill(process)
 
 
+@dataclass(frozen=True)
+class QueryJob:
+    """What a worker is asked: the query, the media type to answer in (``Accept``), the dataset
+    parameters (``default-graph-uri``, ``named-graph-uri``) and the largest answer in bytes."""
+
+    query: str
+    accept: str
+    dataset: Sequence[tuple[str, str]]
+    max_bytes: int
+
+
 @dataclass
 class Answer:
     """A worker's complete answer: status, content type and body."""
@@ -203,7 +214,9 @@ class Worker:
 
     def _answers(self) -> bool:
         try:
-            answer = self.request("ASK {}", "application/sparql-results+json", [], 1.0, 1024)
+            answer = self.request(
+                QueryJob("ASK {}", "application/sparql-results+json", [], 1024), 1.0
+            )
         except (OSError, http.client.HTTPException, DeadlineExceeded, ResultTooLarge):
             return False
         return answer.status == 200 and b"true" in answer.body
@@ -222,31 +235,24 @@ class Worker:
         process, self.process = self.process, None
         _stop(process)
 
-    def request(
-        self,
-        query: str,
-        accept: str,
-        dataset: Sequence[tuple[str, str]],
-        timeout: float,
-        max_bytes: int,
-    ) -> Answer:
-        """POST ``query`` to the worker and read the whole answer within ``timeout`` seconds.
+    def request(self, job: QueryJob, timeout: float) -> Answer:
+        """POST ``job``'s query to the worker and read the whole answer within ``timeout`` seconds.
 
         Raises :class:`DeadlineExceeded` or :class:`ResultTooLarge` (the caller must kill the
         worker: the query may still run), or ``OSError``/``HTTPException`` when the worker is
         gone.
         """
         deadline = time.monotonic() + timeout
-        path = "/query" + (f"?{urlencode(list(dataset))}" if dataset else "")
+        path = "/query" + (f"?{urlencode(list(job.dataset))}" if job.dataset else "")
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             connection.request(
                 "POST",
                 path,
-                body=query.encode("utf-8"),
+                body=job.query.encode("utf-8"),
                 headers={
                     "Content-Type": "application/sparql-query; charset=utf-8",
-                    "Accept": accept,
+                    "Accept": job.accept,
                 },
             )
             response = connection.getresponse()
@@ -262,7 +268,7 @@ class Worker:
                 if not chunk:
                     break
                 size += len(chunk)
-                if size > max_bytes:
+                if size > job.max_bytes:
                     raise ResultTooLarge()
                 chunks.append(chunk)
             return Answer(
@@ -396,18 +402,9 @@ class WorkerPool(Pool[Worker]):
         workers = [Worker(binary, location, logs / f"oxigraph-{i}.log") for i in range(size)]
         super().__init__(workers, supervisor)
 
-    def query(
-        self,
-        query: str,
-        accept: str,
-        dataset: Sequence[tuple[str, str]],
-        timeout: float,
-        max_bytes: int,
-    ) -> Answer:
-        """Run ``query`` on a worker within ``timeout`` seconds (waiting for one counts)."""
-        return self.use(
-            timeout, lambda worker, left: worker.request(query, accept, dataset, left, max_bytes)
-        )
+    def query(self, job: QueryJob, timeout: float) -> Answer:
+        """Run ``job`` on a worker within ``timeout`` seconds (waiting for one counts)."""
+        return self.use(timeout, lambda worker, left: worker.request(job, left))
 
 
 @dataclass(frozen=True)
@@ -517,13 +514,13 @@ class CheckerPool(Pool[Checker]):
 
 def graph_names(pool: WorkerPool, timeout: float) -> list[str]:
     """IRIs of the named graphs in the store."""
-    answer = pool.query(
+    job = QueryJob(
         "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }",
         "application/sparql-results+json",
         [],
-        max(timeout, 10.0),
         64 * 1024 * 1024,
     )
+    answer = pool.query(job, max(timeout, 10.0))
     if answer.status != 200:
         raise BackendError(f"cannot list the graphs: HTTP {answer.status}")
     bindings = json.loads(answer.body)["results"]["bindings"]
@@ -536,6 +533,7 @@ __all__ = [
     "Checker",
     "CheckerPool",
     "Pool",
+    "QueryJob",
     "Supervisor",
     "Verdict",
     "DeadlineExceeded",

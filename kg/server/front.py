@@ -47,6 +47,7 @@ from kg.server.backend import (
     Answer,
     CheckerPool,
     DeadlineExceeded,
+    QueryJob,
     ResultTooLarge,
     WorkerFailed,
     WorkerPool,
@@ -376,8 +377,9 @@ class Handler(BaseHTTPRequestHandler):
         left = config.timeout if timeout is None else timeout
         if left <= 0:
             raise self._deadline_passed()
+        job = QueryJob(query, accept, dataset, config.max_result_bytes)
         try:
-            return self.server.pool.query(query, accept, dataset, left, config.max_result_bytes)
+            return self.server.pool.query(job, left)
         except DeadlineExceeded:
             raise self._deadline_passed() from None
         except ResultTooLarge:

@@ -17,30 +17,29 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg import canonical
+from kg.errors import QueryError
 from kg.namespaces import (
     BASE,
     DCTERMS,
     FOAF,
+    FORMATS,
     ID,
     PREFIXES,
     RDF,
     RDFS,
     SCHEMA,
+    SD,
     SKOS,
     VOCAB,
     bind_prefixes,
 )
 from kg.queries import Query, parse
+from kg.remote import where_group_start
 from kg.render import shorten
-
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-"""SPARQL 1.1 Service Description."""
-FORMATS = Namespace("http://www.w3.org/ns/formats/")
-"""W3C's IRIs of RDF and result formats."""
 
 LABEL_PREDICATES = (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name, FOAF.name)
 """Properties that give a resource its name, the preferred first."""
@@ -275,62 +274,6 @@ def graph_bytes(graph: Graph, media_type: str) -> bytes:
 # The query UI's catalogue
 
 
-_IRI_AT = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_WORD_AT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def where_group_start(text: str, kind: str) -> int | None:
-    """Offset just after the ``{`` that opens the query's WHERE group, or ``None``.
-
-    Comments, strings and IRIs are skipped; for a CONSTRUCT the template is passed over.
-
-    >>> text = 'CONSTRUCT { ?s ?p "{" } WHERE { ?s ?p ?o }'
-    >>> text[where_group_start(text, "construct"):]
-    ' ?s ?p ?o }'
-    """
-    depth = 0
-    after_where = False
-    opened = 0
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "#":
-            end = text.find("\n", i)
-            i = len(text) if end < 0 else end
-            continue
-        if char == "<":
-            found = _IRI_AT.match(text, i)
-            i = found.end() if found else i + 1
-            continue
-        if char in "\"'":
-            quote_mark = char * 3 if text.startswith(char * 3, i) else char
-            i += len(quote_mark)
-            while i < len(text) and not text.startswith(quote_mark, i):
-                i += 2 if text[i] == "\\" else 1
-            i += len(quote_mark)
-            continue
-        if char in "?$":
-            found = _WORD_AT.match(text, i + 1)
-            i = found.end() if found else i + 1
-            continue
-        if char == "{":
-            if depth == 0:
-                opened += 1
-                if kind != "construct" or after_where or opened == 2:
-                    return i + 1
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif depth == 0:
-            found = _WORD_AT.match(text, i)
-            if found:
-                after_where = after_where or found.group(0).upper() == "WHERE"
-                i = found.end()
-                continue
-        i += 1
-    return None
-
-
 _KEPT_HEADER = re.compile(r"#\s?(title|param):")
 
 
@@ -369,13 +312,16 @@ def display_text(query: Query) -> str:
     params = [p for p in query.params if p.example is not None]
     if not params:
         return text
-    start = where_group_start(text, query.kind)
+    try:
+        start = where_group_start(text)
+    except QueryError:  # \u escapes outside strings: no safe place for the block
+        return text
     if start is None:
         return text
     variables = " ".join(f"?{p.name}" for p in params)
     values = " ".join(canonical.nt_term(p.convert(p.example or "")) for p in params)
     block = f"\n  # the parameters' example values\n  VALUES ({variables}) {{ ({values}) }}"
-    return text[:start] + block + text[start:]
+    return text[: start + 1] + block + text[start + 1 :]
 
 
 def catalogue_json(queries: Iterable[Query]) -> dict[str, Any]:
@@ -405,9 +351,7 @@ def catalogue_json(queries: Iterable[Query]) -> dict[str, Any]:
 
 
 __all__ = [
-    "FORMATS",
     "LABEL_PREDICATES",
-    "SD",
     "about_query",
     "catalogue_json",
     "description_query",
@@ -419,5 +363,4 @@ __all__ = [
     "resource_html",
     "resource_iri",
     "service_description",
-    "where_group_start",
 ]

@@ -1,0 +1,74 @@
+"""Helpers the tests share: running the installed ``kg``, and pointing :mod:`kg.paths` at the
+fixture project (tests/fixtures/project: a small ontology, code lists, shapes, data, queries).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg import paths
+
+FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "project"
+"""The fixture project's root (the folder holding its ``ontology/``, ``data/``, ``queries/``)."""
+
+PROJECT_FOLDERS = (
+    ("ONTOLOGY_DIR", "ontology"),
+    ("VOCAB_DIR", "ontology/vocab"),
+    ("SHAPES_DIR", "ontology/shapes"),
+    ("DATA_DIR", "data"),
+    ("QUERIES_DIR", "queries"),
+)
+"""The :mod:`kg.paths` folders :func:`use_project` points elsewhere, each below the root."""
+
+
+def kg_executable() -> Path:
+    """The installed ``kg`` command of this venv."""
+    found = Path(sys.executable).parent / "kg"
+    assert found.exists(), "install the project (make test) so that `kg` exists"
+    return found
+
+
+def run_kg(
+    *args: str,
+    root: Path | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    seed: str | None = None,
+    timeout: float | None = 180,
+    text: bool = True,
+) -> subprocess.CompletedProcess[Any]:
+    """Run the installed ``kg`` with ``args`` and capture its output; never raises on its exit.
+
+    ``root`` sets ``SAMARBEIDSGRAFEN_ROOT`` (the project it works on), ``seed`` sets
+    ``PYTHONHASHSEED``, ``env`` adds more variables to this process's environment. ``timeout``
+    bounds the run in seconds (``None``: no bound); ``text=False`` gives stdout and stderr as
+    bytes.
+    """
+    extra = dict(env or {})
+    if root is not None:
+        extra["SAMARBEIDSGRAFEN_ROOT"] = str(root)
+    if seed is not None:
+        extra["PYTHONHASHSEED"] = seed
+    return subprocess.run(
+        [str(kg_executable()), *args],
+        capture_output=True,
+        text=text,
+        env={**os.environ, **extra},
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def use_project(patch: pytest.MonkeyPatch, root: Path = FIXTURE_PROJECT) -> Path:
+    """Point :mod:`kg.paths` (ontology, code lists, shapes, data, queries) at the project at
+    ``root`` for as long as ``patch`` lasts; returns ``root``."""
+    for name, folder in PROJECT_FOLDERS:
+        patch.setattr(paths, name, root / folder)
+    return root
