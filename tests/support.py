@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rdflib import Graph, Literal, URIRef
 
 from kg import paths
 
@@ -72,3 +73,15 @@ def use_project(patch: pytest.MonkeyPatch, root: Path = FIXTURE_PROJECT) -> Path
     for name, folder in PROJECT_FOLDERS:
         patch.setattr(paths, name, root / folder)
     return root
+
+
+def iris_of(graph: Graph) -> set[str]:
+    """Every IRI in a graph: subjects, predicates, objects and literal datatypes."""
+    found: set[str] = set()
+    for triple in graph:
+        for term in triple:
+            if isinstance(term, URIRef):
+                found.add(str(term))
+            elif isinstance(term, Literal) and term.datatype is not None:
+                found.add(str(term.datatype))
+    return found

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from support import run_kg
+from support import iris_of, run_kg
 
 from kg import canonical, paths
 from kg import jsonld as kg_jsonld
@@ -109,17 +109,6 @@ def ox_union(fmt: str, data: bytes) -> ox.Dataset:
     return union
 
 
-def all_iris(graph: Graph) -> set[str]:
-    iris: set[str] = set()
-    for triple in graph:
-        for term in triple:
-            if isinstance(term, URIRef):
-                iris.add(str(term))
-            elif isinstance(term, Literal) and term.datatype is not None:
-                iris.add(str(term.datatype))
-    return iris
-
-
 # --------------------------------------------------------------------------------------------
 # Every format parses, and every format holds the same graph
 
@@ -196,8 +185,8 @@ def test_only_project_prefixes(exported: Exported, fmt: str) -> None:
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_only_absolute_iris(exported: Exported, fmt: str) -> None:
     graph = rdflib_graph(fmt, exported.data[fmt])
-    assert not [iri for iri in all_iris(graph) if iri.startswith(PROBE_BASE)]
-    assert not [iri for iri in all_iris(graph) if iri.startswith("file:")]
+    assert not [iri for iri in iris_of(graph) if iri.startswith(PROBE_BASE)]
+    assert not [iri for iri in iris_of(graph) if iri.startswith("file:")]
 
 
 def test_jsonld_node_ids_are_full_iris(exported: Exported) -> None:

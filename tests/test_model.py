@@ -17,6 +17,7 @@ import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
+from support import iris_of
 
 from kg.dataset import load_dataset, new_dataset, parse_file, union_graph
 from kg.errors import LoadError
@@ -38,18 +39,6 @@ LOCAL_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
 # Collecting the terms a file uses
 
 
-def iris_of_graph(graph: Graph) -> set[str]:
-    """Every IRI in a graph: subjects, predicates, objects and literal datatypes."""
-    found: set[str] = set()
-    for triple in graph:
-        for term in triple:
-            if isinstance(term, URIRef):
-                found.add(str(term))
-            elif isinstance(term, Literal) and term.datatype is not None:
-                found.add(str(term.datatype))
-    return found
-
-
 def iris_in_text(text: str, namespace: str, prefixes: Iterable[str]) -> set[str]:
     """IRIs of ``namespace`` in a SPARQL or Turtle text: written out, or as ``prefix:local``."""
     found = set(re.findall(r"<(" + re.escape(namespace) + r"[^>\s]+)>", text))
@@ -65,13 +54,11 @@ def used_iris(namespace: str, prefixes: Iterable[str]) -> dict[str, set[str]]:
     used: dict[str, set[str]] = {}
     for path in sorted(DATA_DIR.iterdir()):
         dataset = load_dataset([path], with_model=False)
-        used[path.name] = {
-            i for i in iris_of_graph(union_graph(dataset)) if i.startswith(namespace)
-        }
+        used[path.name] = {i for i in iris_of(union_graph(dataset)) if i.startswith(namespace)}
     for path in sorted(SHAPES_DIR.glob("*.ttl")):
         graph = Graph().parse(path)
         texts = [str(o) for o in graph.objects(None, SH.select)]
-        found = {i for i in iris_of_graph(graph) if i.startswith(namespace)}
+        found = {i for i in iris_of(graph) if i.startswith(namespace)}
         for text in texts:
             found |= iris_in_text(text, namespace, prefixes)
         used[path.name] = found
