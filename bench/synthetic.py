@@ -68,6 +68,11 @@ def region_block(r: int) -> str:
     munis = [f"r{r}-k{k}" for k in range(3)]
     lines: list[str] = []
     add = lines.append
+
+    def orgnr_identifier(ident: str, seed: int) -> None:
+        add(f'{ident} a adms:Identifier ; skos:notation "{orgnr(seed)}" ;')
+        add('  dct:type idt:organisasjonsnummer ; adms:schemeAgency "Brønnøysundregistrene" .')
+
     for k, slug in enumerate(munis):
         muni = _iri("organization", slug)
         ident = _iri("identifier", f"{slug}-orgnr")
@@ -75,8 +80,7 @@ def region_block(r: int) -> str:
         add(f'  skos:prefLabel "Syntetisk kommune {r}-{k}"@nb ,')
         add(f'    "Synthetic municipality {r}-{k}"@en ;')
         add(f"  org:classification of:KOMM ; adms:identifier {ident} .")
-        add(f'{ident} a adms:Identifier ; skos:notation "{orgnr(r * 10 + k)}" ;')
-        add('  dct:type idt:organisasjonsnummer ; adms:schemeAgency "Brønnøysundregistrene" .')
+        orgnr_identifier(ident, r * 10 + k)
 
     def membership(org: str, org_slug: str, member_slug: str, role: str) -> None:
         m = _iri("membership", f"{org_slug}--{member_slug}--{role}")
@@ -116,8 +120,7 @@ def region_block(r: int) -> str:
     add(f'  skos:prefLabel "Syntetisk IKS {r}"@nb , "Synthetic IKS {r}"@en ;')
     add(f'  legal:legalName "Syntetisk IKS {r}" ; adms:identifier {ident} ;')
     add("  org:classification of:IKS , cf:iks ; legal:companyType of:IKS ; org:purpose dom:waste .")
-    add(f'{ident} a adms:Identifier ; skos:notation "{orgnr(r * 10 + 5)}" ;')
-    add('  dct:type idt:organisasjonsnummer ; adms:schemeAgency "Brønnøysundregistrene" .')
+    orgnr_identifier(ident, r * 10 + 5)
     for slug in munis:
         membership(company, f"r{r}-iks", slug, "owner")
 

@@ -32,12 +32,12 @@ from rdflib import Dataset, Graph
 
 from kg import jsonld as kg_jsonld
 from kg import paths
-from kg.dataset import ONTOLOGY_GRAPH, load_dataset, new_dataset, parse_file, union_graph
+from kg.dataset import ONTOLOGY_GRAPH, load_dataset
 from kg.engines import OxigraphEngine, run
 from kg.errors import OutputError, ValidationFailed
 from kg.export import FORMATS, Snapshot, graph_turtle
 from kg.queries import load_query
-from kg.validate import SHAPES_GRAPH, ValidationReport, shapes_files, validate
+from kg.validate import ValidationReport, load_shapes, validate
 
 BASENAME = "samarbeidsgrafen"
 """Stem of the dataset files in ``dist/``."""
@@ -151,23 +151,11 @@ def render(build_input: BuildInput) -> dict[str, bytes]:
 
 
 def _shapes_for_export(shapes: Path | Iterable[Path] | Graph | None) -> Graph | None:
-    """The shapes to publish as ``shapes.ttl``: those given, else the project's, if any.
-
-    Read into a graph of its own (pySHACL may add triples to the graph it validates with).
-    """
-    if isinstance(shapes, Graph):
-        copy = Graph(bind_namespaces="none")
-        for triple in shapes:
-            copy.add(triple)
-        return copy
+    """The shapes to publish as ``shapes.ttl``: those given, else the project's, if any (the
+    graph :func:`kg.validate.validate` reads too, parsed once)."""
     if shapes is None and not any(paths.SHAPES_DIR.glob("*.ttl")):
         return None
-    if shapes is not None and not isinstance(shapes, Path):
-        shapes = list(shapes)
-    dataset = new_dataset()
-    for path in shapes_files(shapes):
-        parse_file(path, dataset, SHAPES_GRAPH)
-    return union_graph(dataset)
+    return load_shapes(shapes)
 
 
 def build(
@@ -184,6 +172,8 @@ def build(
     report; nothing written) or :class:`OutputError`.
     """
     check_output_folder(out)  # fail before the slow steps
+    if shapes is not None and not isinstance(shapes, Path | Graph):
+        shapes = list(shapes)  # read twice: for shapes.ttl and by validate
     dataset = load_dataset(data_dir)
     published_shapes = _shapes_for_export(shapes)
     report = validate(dataset, shapes)

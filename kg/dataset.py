@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -151,8 +152,6 @@ def _load_error(path: Path, text: str, exc: Exception) -> LoadError:
     if isinstance(exc, PermissionError):
         return LoadError(str(path), str(exc), hint="use a local JSON-LD context")
     message = " ".join(str(exc).split()) or type(exc).__name__
-    import re
-
     found = re.search(r"line (\d+)", message)
     return LoadError(str(path), message, line=int(found.group(1)) if found else None)
 

@@ -631,16 +631,35 @@ def _cached_query(text: str, name: str, path: Path) -> Query:
     return query_from_text(text, name, path)
 
 
+def query_files(folder: Path | None = None) -> list[Path]:
+    """The ``.rq`` files of ``folder`` (default ``queries/``), in name order; none if missing.
+
+    Listing is cheap; loading a query parses it (about 0.1 s each on rdflib), so callers that
+    need only some queries pick their files first.
+    """
+    folder = paths.QUERIES_DIR if folder is None else folder
+    return sorted(folder.glob(f"*{QUERY_SUFFIX}")) if folder.is_dir() else []
+
+
 def catalogue(folder: Path | None = None) -> dict[str, Query]:
     """Every query in ``folder`` (default ``queries/``), by name, in name order.
 
     An empty or missing folder gives an empty catalogue; a broken file raises its error.
     """
-    folder = paths.QUERIES_DIR if folder is None else folder
-    if not folder.is_dir():
-        return {}
-    files = sorted(folder.glob(f"*{QUERY_SUFFIX}"))
-    return {path.stem: load_query(path) for path in files}
+    return {path.stem: load_query(path) for path in query_files(folder)}
+
+
+def tagged(tag: str, folder: Path | None = None) -> list[Query]:
+    """The catalogue's queries whose header lists ``tag``, in name order.
+
+    Only the headers of the other files are read, not their SPARQL.
+    """
+    chosen = []
+    for path in query_files(folder):
+        text = path.read_text(encoding="utf-8")
+        if tag in parse_header(text, str(path)).tags:
+            chosen.append(load_query(path))
+    return chosen
 
 
 def is_path(name_or_path: str | Path) -> bool:
@@ -663,15 +682,15 @@ def get(name_or_path: str | Path, folder: Path | None = None) -> Query:
     path = folder / f"{name}{QUERY_SUFFIX}"
     if path.is_file():
         return load_query(path)  # only this file: parsing the whole catalogue is slow
-    names = sorted(p.stem for p in folder.glob(f"*{QUERY_SUFFIX}")) if folder.is_dir() else []
-    known = ", ".join(names)
+    known = ", ".join(p.stem for p in query_files(folder))
     listing = f"known: {known}" if known else "the catalogue is empty"
     raise UnknownQueryError(f"unknown query '{name}' ({listing})")
 
 
 def violation_queries(folder: Path | None = None) -> list[Query]:
-    """The catalogue's ``*-violation`` queries, in name order."""
-    return [q for q in catalogue(folder).values() if q.is_violation]
+    """The catalogue's ``*-violation`` queries, in name order (only those files are parsed)."""
+    files = query_files(folder)
+    return [load_query(p) for p in files if p.stem.endswith(VIOLATION_SUFFIX)]
 
 
 __all__ = [
@@ -692,6 +711,8 @@ __all__ = [
     "parse_header",
     "query_from_text",
     "readings",
+    "query_files",
+    "tagged",
     "violation_queries",
     "with_prologue",
 ]

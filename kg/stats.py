@@ -41,7 +41,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from kg.dataset import ONTOLOGY_GRAPH, VOCAB_GRAPH, source_graph_iris
 from kg.engines import Engine, QueryResult, RdflibEngine, run
 from kg.namespaces import PROV, RDF
-from kg.queries import Query, catalogue, get
+from kg.queries import Query, get, tagged
 from kg.render import shorten, table
 from kg.validate import ValidationReport
 
@@ -146,8 +146,7 @@ def render_summary(summary: Summary, validation_note: str | None = None) -> str:
 
 def catalogue_examples(folder: Path | None = None, limit: int = 3) -> list[Query]:
     """The catalogue's queries tagged ``example`` (at most ``limit``, in name order)."""
-    tagged = [q for q in catalogue(folder).values() if EXAMPLE_TAG in q.tags]
-    return tagged[:limit]
+    return tagged(EXAMPLE_TAG, folder)[:limit]
 
 
 def render_answers(answers: Mapping[str, tuple[Query, QueryResult]]) -> str:

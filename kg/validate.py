@@ -246,6 +246,8 @@ def shapes_files(shapes: Path | Iterable[Path] | None = None) -> list[Path]:
 def load_shapes(shapes: Path | Iterable[Path] | Graph | None = None) -> Graph:
     """The shapes graph, read once per set of files (cached while the files are unchanged).
 
+    The graph is shared: treat it as read-only (:func:`validate` hands pySHACL a copy).
+
     A syntax error in a shapes file is a :class:`kg.errors.LoadError` with file, line and
     column.
     """
@@ -415,7 +417,9 @@ def validate(
     """
     if severity not in SEVERITIES:
         raise ShapesError(f"unknown severity '{severity}' (use one of {', '.join(SEVERITIES)})")
-    shapes_graph = load_shapes(shapes)
+    # pySHACL adds triples to the shapes graph it is given; the cached graph stays as read.
+    shapes_graph = Graph(bind_namespaces="none")
+    shapes_graph += load_shapes(shapes)
     data_graph = union_graph(data) if isinstance(data, Dataset) else data
     try:
         _, report_graph, _ = pyshacl.validate(

@@ -348,6 +348,22 @@ def test_catalogue_of_the_fixture_project(project: Path) -> None:
     assert [q.name for q in queries.violation_queries()] == ["period-order-violation"]
 
 
+def test_violation_and_tagged_queries_parse_only_their_own_files(tmp_path: Path) -> None:
+    """Validation and summaries pick their files first: a broken unrelated query does not
+    stop them (and the catalogue is not parsed for every ``kg validate``)."""
+    (tmp_path / "broken.rq").write_text("# title: Broken\n# description: x\nSELECT WHERE {\n")
+    (tmp_path / "a-violation.rq").write_text(
+        "# title: A check\n# description: None.\nSELECT ?focus WHERE { ?focus a ?c } LIMIT 0\n"
+    )
+    (tmp_path / "shown.rq").write_text(
+        "# title: Shown\n# description: x\n# tags: example\nASK {}\n"
+    )
+    assert [q.name for q in queries.violation_queries(tmp_path)] == ["a-violation"]
+    assert [q.name for q in queries.tagged("example", tmp_path)] == ["shown"]
+    with pytest.raises(QuerySyntaxError):
+        queries.catalogue(tmp_path)
+
+
 def test_get_by_name_or_by_path(project: Path) -> None:
     by_name = queries.get("founded-in")
     assert by_name.path == PROJECT / "queries" / "founded-in.rq"

@@ -264,3 +264,12 @@ def test_subclass_targets_work_through_the_ontology_in_the_union() -> None:
     report = validate(dataset, queries=())
     assert ID["organization/nameless"] in {r.focus_node for r in report.violations}
     assert (ID["organization/nameless"], OWL.sameAs, None) in graph
+
+
+def test_validation_leaves_the_shared_shapes_graph_as_read() -> None:
+    """Regression: pySHACL adds triples to the shapes graph it is given; the cached graph that
+    ``load_shapes`` shares (``kg build`` publishes it as shapes.ttl) must not change."""
+    shapes = Path(__file__).resolve().parent.parent / "ontology" / "shapes"
+    before = set(load_shapes(shapes))
+    validate(load_dataset(), shapes)
+    assert set(load_shapes(shapes)) == before
