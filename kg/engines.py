@@ -30,7 +30,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -44,9 +44,10 @@ from rdflib.term import Node
 
 from kg import canonical
 from kg.dataset import load_dataset, offline
-from kg.errors import ParameterError, QueryError, QuerySyntaxError
+from kg.errors import ParameterError, QueryError, QueryLimitError, QuerySyntaxError
 from kg.namespaces import XSD, bind_prefixes
 from kg.queries import ParsedQuery, Query, check_safe
+from kg.sandbox import deep_call, run_isolated
 
 if TYPE_CHECKING:
     from kg.remote import RemoteEngine
@@ -63,6 +64,28 @@ FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "jsonld")
 """Every result format, in the order the CLI lists them."""
 
 SPARQL_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
+
+DEFAULT_TIMEOUT = 60.0
+"""Seconds a local query may run (checking, evaluating and sending the answer back)."""
+DEFAULT_MAX_ROWS = 100_000
+"""Rows (or triples) a local query may return; past that it stops with a clear error."""
+DEFAULT_MEMORY = 4 * 1024**3
+"""Bytes of memory a local query may take beyond what the engine holds already."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds of a local query: seconds, rows and memory (``isolated``: see :mod:`kg.sandbox`).
+
+    ``isolated=False`` runs the engine without network isolation: a ``SERVICE`` or ``FROM``
+    that the checker missed could then make requests from this machine. Only
+    ``--no-network-isolation`` sets it.
+    """
+
+    timeout: float = DEFAULT_TIMEOUT
+    max_rows: int = DEFAULT_MAX_ROWS
+    memory: int | None = DEFAULT_MEMORY
+    isolated: bool = True
 
 
 def _plain(term: Node | None) -> Node | None:
@@ -261,6 +284,83 @@ class QueryResult:
             check_format(self.kind, format)
 
 
+# A result travels from the sandboxed child to the parent as plain tuples and strings, so that
+# the parent unpickles no class at all (see kg.sandbox), and every term keeps its lexical form.
+
+Packed = tuple[Any, ...]
+
+
+def _pack_term(term: Node | None) -> tuple[str, ...] | None:
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ("u", str(term))
+    if isinstance(term, BNode):
+        return ("b", str(term))
+    if isinstance(term, Literal):
+        datatype = str(term.datatype) if term.datatype is not None else ""
+        return ("l", str(term), term.language or "", datatype)
+    raise QueryError(f"cannot pass {term!r} on as an RDF term")
+
+
+def _unpack_term(packed: tuple[str, ...] | None) -> Node | None:
+    if packed is None:
+        return None
+    if packed[0] == "u":
+        return URIRef(packed[1])
+    if packed[0] == "b":
+        return BNode(packed[1])
+    _, lexical, language, datatype = packed
+    return Literal(lexical, lang=language or None, datatype=URIRef(datatype) if datatype else None)
+
+
+def pack(result: QueryResult, max_rows: int) -> Packed:
+    """``result`` as plain tuples; more than ``max_rows`` rows or triples is a clear error."""
+    if result.kind == "ask":
+        return ("ask", bool(result.boolean))
+    if result.kind == "construct":
+        triples = tuple(result.graph or ())
+        _check_rows(len(triples), max_rows, "triples")
+        return ("construct", tuple(tuple(_pack_term(t) for t in triple) for triple in triples))
+    _check_rows(len(result.rows), max_rows, "rows")
+    rows = tuple(tuple(_pack_term(t) for t in row) for row in result.rows)
+    return ("select", tuple(str(v) for v in result.variables), rows)
+
+
+def unpack(packed: Packed) -> QueryResult:
+    """The :class:`QueryResult` that :func:`pack` packed."""
+    if packed[0] == "ask":
+        return QueryResult("ask", boolean=bool(packed[1]))
+    if packed[0] == "construct":
+        graph = bind_prefixes(Graph(bind_namespaces="none"))
+        for triple in packed[1]:
+            s, p, o = (_unpack_term(t) for t in triple)
+            graph.add((s, p, o))  # type: ignore[arg-type]
+        return QueryResult("construct", graph=graph)
+    variables = tuple(Variable(name) for name in packed[1])
+    rows = tuple(tuple(_unpack_term(t) for t in row) for row in packed[2])
+    return QueryResult("select", variables=variables, rows=rows)
+
+
+def _check_rows(count: int, max_rows: int, what: str) -> None:
+    if count > max_rows:
+        raise QueryLimitError(
+            f"the query returned more than {max_rows} {what} (add a LIMIT, or raise --max-rows)"
+        )
+
+
+def isolated(limits: Limits, evaluate: Callable[[], QueryResult]) -> QueryResult:
+    """``evaluate()`` within ``limits``: in a sandboxed child (see :mod:`kg.sandbox`), or, with
+    ``limits.isolated`` off, here (rows still capped; no deadline can stop it then)."""
+
+    def packed() -> Packed:
+        return pack(deep_call(evaluate), limits.max_rows)
+
+    if not limits.isolated:
+        return unpack(packed())
+    return unpack(run_isolated(packed, timeout=limits.timeout, memory=limits.memory))
+
+
 def check_format(kind: str, format: str) -> None:
     """Refuse a result format that does not fit a query kind, before the query runs.
 
@@ -339,14 +439,16 @@ class RdflibEngine:
     """rdflib's SPARQL engine over a dataset (default graph = the union) or a single graph.
 
     The query runs as the algebra :func:`kg.queries.check_safe` checked, so the engine never
-    re-reads the text in a way the check did not; evaluation runs :func:`kg.dataset.offline`,
-    so that nothing in it can reach the network or the file system.
+    re-reads the text in a way the check did not. Evaluation runs in a sandboxed child process
+    within ``limits`` (:func:`isolated`: no network, a deadline, a memory bound, a row cap),
+    and inside :func:`kg.dataset.offline` as well, so that nothing in it reads other files.
     """
 
     name = "rdflib"
 
-    def __init__(self, dataset: Dataset | Graph) -> None:
+    def __init__(self, dataset: Dataset | Graph, limits: Limits | None = None) -> None:
         self.dataset = dataset
+        self.limits = limits or Limits()
 
     def graph_names(self) -> set[str]:
         """IRIs of the non-empty named graphs (what ``FROM`` may name; rdflib fetches others)."""
@@ -361,17 +463,22 @@ class RdflibEngine:
     def query(self, text: str, bindings: Mapping[Variable, Node] | None = None) -> QueryResult:
         """Check ``text``, then evaluate it with ``bindings`` as rdflib's ``initBindings``."""
         parsed = check_safe(text, self.graph_names())
-        assert parsed.algebra is not None
-        try:
-            with offline():
-                initial: dict[str, Any] = {str(v): t for v, t in (bindings or {}).items()}
-                result = self.dataset.query(parsed.algebra, initBindings=initial)
-                return QueryResult.from_rdflib(result)
-        except QueryError:
-            raise
-        except Exception as exc:  # rdflib's evaluation errors have no common base class
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            raise QueryError(f"query failed on rdflib: {message}") from exc
+        algebra = parsed.algebra
+        assert algebra is not None
+        initial: dict[str, Any] = {str(v): t for v, t in (bindings or {}).items()}
+
+        def evaluate() -> QueryResult:
+            try:
+                with offline():
+                    result = self.dataset.query(algebra, initBindings=initial)
+                    return QueryResult.from_rdflib(result)
+            except (QueryError, MemoryError, RecursionError):
+                raise
+            except Exception as exc:  # rdflib's evaluation errors have no common base class
+                message = " ".join(str(exc).split()) or type(exc).__name__
+                raise QueryError(f"query failed on rdflib: {message}") from exc
+
+        return isolated(self.limits, evaluate)
 
 
 # --------------------------------------------------------------------------------------------
@@ -518,7 +625,8 @@ class OxigraphEngine:
 
     name = "oxigraph"
 
-    def __init__(self, dataset: Dataset | Graph) -> None:
+    def __init__(self, dataset: Dataset | Graph, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
         self.store = oxigraph_store(dataset)
         self._graph_names = frozenset(
             str(g.value) for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)
@@ -535,16 +643,21 @@ class OxigraphEngine:
         substitutions: dict[ox.Variable, Any] = {
             ox.Variable(str(v)): to_oxigraph(t) for v, t in (bindings or {}).items()
         }
-        try:
-            result = self.store.query(text, substitutions=substitutions or None)
-            return _from_oxigraph_result(result)
-        except QueryError:
-            raise
-        except SyntaxError as exc:
-            raise QuerySyntaxError(" ".join(str(exc).split())) from exc
-        except Exception as exc:  # OSError, ValueError: evaluation errors
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            raise QueryError(f"query failed on oxigraph: {message}") from exc
+        max_rows = self.limits.max_rows
+
+        def evaluate() -> QueryResult:
+            try:
+                result = self.store.query(parsed.text, substitutions=substitutions or None)
+                return _from_oxigraph_result(result, max_rows)
+            except (QueryError, MemoryError):
+                raise
+            except SyntaxError as exc:
+                raise QuerySyntaxError(" ".join(str(exc).split())) from exc
+            except Exception as exc:  # OSError, ValueError, RuntimeError: evaluation errors
+                message = " ".join(str(exc).split()) or type(exc).__name__
+                raise QueryError(f"query failed on oxigraph: {message}") from exc
+
+        return isolated(self.limits, evaluate)
 
 
 def _require_projected(parsed: ParsedQuery, bindings: Mapping[Variable, Node]) -> None:
@@ -562,17 +675,20 @@ def _require_projected(parsed: ParsedQuery, bindings: Mapping[Variable, Node]) -
         )
 
 
-def _from_oxigraph_result(result: Any) -> QueryResult:
+def _from_oxigraph_result(result: Any, max_rows: int) -> QueryResult:
+    """Copy a pyoxigraph result, reading at most one row (or triple) more than ``max_rows``."""
     if isinstance(result, ox.QueryBoolean):
         return QueryResult("ask", boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
         variables = tuple(Variable(v.value) for v in result.variables)
-        rows = tuple(
-            tuple(from_oxigraph(solution[str(v)]) for v in variables) for solution in result
-        )
-        return QueryResult("select", variables=variables, rows=rows)
+        rows = []
+        for solution in result:
+            rows.append(tuple(from_oxigraph(solution[str(v)]) for v in variables))
+            _check_rows(len(rows), max_rows, "rows")
+        return QueryResult("select", variables=variables, rows=tuple(rows))
     graph = bind_prefixes(Graph(bind_namespaces="none"))
     for triple in result:
+        _check_rows(len(graph) + 1, max_rows, "triples")
         s, p, o = (from_oxigraph(t) for t in (triple.subject, triple.predicate, triple.object))
         if s is None or p is None or o is None:  # pragma: no cover - a triple has all three
             raise QueryError(f"Oxigraph returned an incomplete triple {triple!r}")
@@ -586,20 +702,24 @@ def open_engine(
     data: Path | Iterable[Path] | None = None,
     endpoint: str | None = None,
     timeout: float | None = None,
+    limits: Limits | None = None,
 ) -> Engine:
     """The engine a user asked for: a remote ``endpoint``, else ``name`` over ``data`` loaded.
 
-    ``timeout`` (seconds) applies to a remote endpoint only; by default
-    :data:`kg.remote.DEFAULT_TIMEOUT`.
+    ``timeout`` (seconds) applies to a remote endpoint (by default
+    :data:`kg.remote.DEFAULT_TIMEOUT`); a local engine keeps ``limits``.
     """
     if endpoint is not None:
-        from kg.remote import DEFAULT_TIMEOUT, RemoteEngine
+        from kg.remote import DEFAULT_TIMEOUT as REMOTE_TIMEOUT
+        from kg.remote import RemoteEngine
 
-        return RemoteEngine(endpoint, timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+        return RemoteEngine(endpoint, timeout=REMOTE_TIMEOUT if timeout is None else timeout)
     if name not in ENGINE_NAMES:
         raise QueryError(f"unknown engine '{name}' (use one of {', '.join(ENGINE_NAMES)})")
     dataset = load_dataset(data)
-    return OxigraphEngine(dataset) if name == "oxigraph" else RdflibEngine(dataset)
+    if name == "oxigraph":
+        return OxigraphEngine(dataset, limits)
+    return RdflibEngine(dataset, limits)
 
 
 def run(
@@ -622,7 +742,13 @@ def run_all(queries: Iterable[Query], engine: Engine) -> dict[str, QueryResult]:
 
 
 __all__ = [
+    "DEFAULT_MAX_ROWS",
+    "DEFAULT_MEMORY",
+    "DEFAULT_TIMEOUT",
     "ENGINE_NAMES",
+    "Limits",
+    "pack",
+    "unpack",
     "FORMATS",
     "GRAPH_FORMATS",
     "TABULAR_FORMATS",

@@ -70,6 +70,10 @@ class UnsafeQueryError(QueryError):
     """The query would update data, or reach beyond the dataset (SERVICE, LOAD, remote FROM)."""
 
 
+class QueryLimitError(QueryError):
+    """A query ran past a bound: its deadline, its memory, its rows, or the size of its text."""
+
+
 class EndpointError(KgError):
     """A remote SPARQL endpoint failed: unreachable, timed out, or answered with an error."""
 

@@ -15,11 +15,10 @@ the user gives none) and a description. Values are bound to the variables throug
 engine's bindings, never pasted into the text (convention 8). A query whose name ends in
 ``-violation`` must return no rows; :mod:`kg.validate` runs it as part of validation.
 
-Queries are classified by parsing them with rdflib's SPARQL grammar, not by pattern matching:
-:func:`check_safe` refuses updates, ``SERVICE`` and ``FROM`` graphs outside the dataset, and
-it does so for every reading of the text that some engine may take (SPARQL's ``\\u``
-code-point escapes are expanded before parsing, as the specification says, and the text is
-also checked as written).
+Every text is first normalised (:func:`kg.querytext.normalise`: code-point escapes expanded
+once, as SPARQL 1.1 §19.2 says, one line-end convention), and only that text is judged,
+parsed and run: :func:`check_safe` refuses updates, ``SERVICE`` and ``FROM`` graphs outside the
+dataset by the tokens of that text (:func:`kg.querytext.scan`) and by rdflib's parse of it.
 
 >>> q = query_from_text("# title: Count\\nSELECT (COUNT(*) AS ?n) WHERE { ?s a sg:Municipality }")
 >>> q.kind, q.title
@@ -47,15 +46,18 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query as AlgebraQuery
 from rdflib.term import Node
 
-from kg import paths
+from kg import paths, querytext
 from kg.errors import (
     ParameterError,
     QueryError,
+    QueryLimitError,
     QuerySyntaxError,
     UnknownQueryError,
     UnsafeQueryError,
 )
 from kg.namespaces import ID, PREFIXES, XSD, sparql_prologue
+from kg.querytext import expand_codepoint_escapes
+from kg.sandbox import deep_call
 
 QUERY_SUFFIX = ".rq"
 VIOLATION_SUFFIX = "-violation"
@@ -201,55 +203,6 @@ class Parameter:
 # Safety: parse, classify, refuse
 
 
-_ESCAPE_SPEC = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_ESCAPE_JAVA = re.compile(r"(?<!\\)((?:\\\\)*)\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
-
-
-def _codepoint(hex_digits: str, original: str) -> str:
-    value = int(hex_digits, 16)
-    return chr(value) if value <= 0x10FFFF else original
-
-
-def expand_codepoint_escapes(text: str) -> str:
-    """Replace every ``\\uXXXX`` and ``\\UXXXXXXXX`` by its character, as SPARQL 1.1 §19.2 says.
-
-    This happens before parsing, anywhere in the text, so ``\\u0053ERVICE`` is the keyword
-    ``SERVICE``. (rdflib does the same, but reads ``\\u`` followed by eight hex digits as one
-    code point, which a query can use to hide text from it.)
-
-    >>> expand_codepoint_escapes("\\\\u0053ERVICE")
-    'SERVICE'
-    >>> expand_codepoint_escapes("\\\\u000A0000")
-    '\\n0000'
-    """
-    return _ESCAPE_SPEC.sub(lambda m: _codepoint(m.group(1) or m.group(2), m.group(0)), text)
-
-
-def _expand_java_style(text: str) -> str:
-    """Expand escapes the way Java-based engines do: not after an odd number of backslashes."""
-
-    def replace(m: re.Match[str]) -> str:
-        return m.group(1) + _codepoint(m.group(2) or m.group(3), m.group(0)[len(m.group(1)) :])
-
-    return _ESCAPE_JAVA.sub(replace, text)
-
-
-def readings(text: str) -> list[str]:
-    """Every text an engine may parse for ``text``: the SPARQL reading first, then the others.
-
-    Engines differ on code-point escapes: the specification expands them before parsing,
-    Java-based engines skip those after a backslash, and Oxigraph only decodes them inside
-    strings and IRIs (that is, it parses the text as written).
-
-    >>> readings("ASK {}")
-    ['ASK {}']
-    >>> len(readings("ASK { ?s ?p '\\\\u0041' }"))
-    2
-    """
-    found = [expand_codepoint_escapes(text), _expand_java_style(text), text]
-    return list(dict.fromkeys(found))
-
-
 @dataclass(frozen=True)
 class ParsedQuery:
     """A query text that parsed: its kind, what it declares and names, and rdflib's algebra."""
@@ -322,12 +275,14 @@ def _inspect(tree: ParseResults) -> tuple[str, frozenset[str], frozenset[str]]:
 
 @functools.lru_cache(maxsize=512)
 def parse(text: str, path: str | None = None) -> ParsedQuery:
-    """Parse ``text`` and refuse what is unsafe, for every reading of it (see :func:`readings`).
+    """Normalise ``text`` (:func:`kg.querytext.normalise`), judge it, then parse that text.
 
-    Raises :class:`QuerySyntaxError` when the SPARQL reading does not parse (with line and
-    column), :class:`UnsafeQueryError` for an update or a ``SERVICE`` in any reading that
-    parses. Prefixes are not resolved here (see :func:`check_safe`), so a catalogue text may
-    use the project prefixes without declaring them.
+    The normalised text is the only one anything reads from here on: :func:`kg.querytext.scan`
+    judges its tokens, rdflib parses it, and engines run it (:attr:`ParsedQuery.text`).
+    Raises :class:`QuerySyntaxError` when it does not parse (with line and column),
+    :class:`UnsafeQueryError` for an update or a ``SERVICE``. Prefixes are not resolved here
+    (see :func:`check_safe`), so a catalogue text may use the project prefixes without
+    declaring them.
 
     >>> parse("ASK { ?s ?p ?o }").kind
     'ask'
@@ -335,15 +290,17 @@ def parse(text: str, path: str | None = None) -> ParsedQuery:
     Traceback (most recent call last):
     kg.errors.QuerySyntaxError: 1:18: Expected SelectQuery near '?s ?p }'
     """
-    first, *others = readings(text)
-    tree = _parse_tree(first, path)
+    try:
+        judged = querytext.scan(text, check_from=False)
+    except (QuerySyntaxError, QueryLimitError) as exc:
+        if path is None:
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
+    tree = deep_call(lambda: _parse_tree(judged.text, path))
     kind, prefixes, variables = _inspect(tree)
-    for other in others:
-        try:
-            _inspect(_parse_tree(other, path))
-        except QuerySyntaxError:
-            continue  # an engine that reads the text this way refuses it as well
-    return ParsedQuery(text, kind, prefixes, variables)
+    if kind != judged.kind:  # pragma: no cover - a disagreement the scan cannot have
+        raise UnsafeQueryError(f"the query reads as {kind} and as {judged.kind}: refused")
+    return ParsedQuery(judged.text, kind, prefixes, variables)
 
 
 _PN_LOCAL_ESC = re.compile(r"\\([_~.!$&'()*+,;=/?#@%-])")
@@ -361,10 +318,12 @@ def _unescape_local_names(tree: ParseResults) -> None:
 @functools.lru_cache(maxsize=512)
 def _translate(text: str) -> ParsedQuery:
     parsed = parse(text)
-    tree = _parse_tree(readings(text)[0])
+    tree = deep_call(lambda: _parse_tree(parsed.text))
     _unescape_local_names(tree)
     try:
-        algebra = translateQuery(tree)
+        algebra = deep_call(lambda: translateQuery(tree))
+    except RecursionError:
+        raise QueryLimitError("the query is nested too deeply to translate") from None
     except Exception as exc:  # rdflib raises bare Exceptions for unknown prefixes and the like
         raise QuerySyntaxError(" ".join(str(exc).split())) from None
     graphs = tuple(
@@ -392,11 +351,8 @@ def check_safe(text: str, graphs: Collection[str] | None = None) -> ParsedQuery:
     kg.errors.UnsafeQueryError: FROM <http://example.org/d.ttl> is refused: not a graph here
     """
     parsed = _translate(text)
-    allowed = {str(g) for g in graphs} if graphs is not None else None
-    for iri in parsed.graphs:
-        inside = str(iri) in allowed if allowed is not None else str(iri).startswith(str(ID))
-        if not inside:
-            raise UnsafeQueryError(f"FROM <{iri}> is refused: not a graph here")
+    named = [str(iri) for iri in parsed.graphs]
+    querytext.refuse_outside(named, graphs, allow_iri=str(ID))
     return parsed
 
 
@@ -710,7 +666,6 @@ __all__ = [
     "parse",
     "parse_header",
     "query_from_text",
-    "readings",
     "query_files",
     "tagged",
     "violation_queries",

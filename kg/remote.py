@@ -49,7 +49,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,7 @@ from kg.engines import QueryResult
 from kg.errors import EndpointError, ParameterError, QueryError
 from kg.namespaces import bind_prefixes
 from kg.queries import check_safe
+from kg.querytext import QUERY_FORMS, significant
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds to wait for a remote endpoint (connect, and each read) unless told otherwise."""
@@ -99,54 +100,9 @@ _QUERY_TYPE = {"select": SELECT, "ask": ASK, "construct": CONSTRUCT, "describe":
 # Binding parameters as a VALUES block
 
 
-@dataclass(frozen=True)
-class Token:
-    """A lexical unit of a SPARQL text: its kind, text and start offset."""
-
-    kind: str
-    text: str
-    start: int
-
-
-_LONG_STRING = r"'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\""
-_SHORT_STRING = r"'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\""
-_NAME_CHAR = r"[\w\-\u00B7\u00C0-\U000EFFFF]"
-_LOCAL_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]"
-_PREFIX = rf"(?:[^\W\d_]{_NAME_CHAR}*(?:\.{_NAME_CHAR}+)*)"
-_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
-_TOKENS = re.compile(
-    rf"""
-    (?P<space>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>{_LONG_STRING}|{_SHORT_STRING})
-  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)
-  | (?P<var>[?$]{_NAME_CHAR}+)
-  | (?P<bnode>_:(?:{_NAME_CHAR}|\.)*)
-  | (?P<pname>{_PREFIX}?:(?:{_NAME_CHAR}|[:.%]|{_LOCAL_ESCAPE})*)
-  | (?P<word>[^\W\d_]\w*)
-  | (?P<punct>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _VARNAME = re.compile(r"[A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+")
-_QUERY_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
-
-
-def tokens(text: str) -> Iterator[Token]:
-    """The tokens of a SPARQL text, comments and strings and IRIs each as one token.
-
-    Only what :func:`where_group_start` needs is told apart: braces and parentheses inside a
-    string, an IRI, a comment or a prefixed name's escape (``ex:a\\(``) are not structure.
-
-    >>> [t.text for t in tokens(r"ASK { ?s <urn:x#y> ex:a\\( '}' } # }") if t.kind != "space"]
-    ['ASK', '{', '?s', '<urn:x#y>', 'ex:a\\\\(', "'}'", '}', '# }']
-    """
-    position = 0
-    while position < len(text):
-        found = _TOKENS.match(text, position)
-        assert found is not None and found.lastgroup is not None  # ``punct`` matches anything
-        yield Token(found.lastgroup, found.group(), position)
-        position = found.end()
+_QUERY_FORMS = set(QUERY_FORMS)
+_ESCAPE_LIKE = re.compile(r"\\[uU][0-9A-Fa-f]{4}")
 
 
 def where_group_start(text: str) -> int | None:
@@ -165,25 +121,21 @@ def where_group_start(text: str) -> int | None:
     >>> where_group_start("CONSTRUCT WHERE { ?s ?p ?o }") is None
     True
     """
-    significant = [t for t in tokens(text) if t.kind not in ("space", "comment")]
-    if any(t.kind == "punct" and t.text == "\\" for t in significant):
+    found = significant(text)
+    if any(t.kind == "punct" and t.text == "\\" for t in found):
         # SPARQL expands \u escapes anywhere before parsing: ``\u007B`` may be a brace.
         raise QueryError(
             "cannot bind parameters into a query with \\u escapes outside strings and IRIs "
             "(write the characters themselves)"
         )
     form_at = next(
-        (
-            i
-            for i, t in enumerate(significant)
-            if t.kind == "word" and t.text.upper() in _QUERY_FORMS
-        ),
+        (i for i, t in enumerate(found) if t.kind == "word" and t.text.upper() in _QUERY_FORMS),
         None,
     )
     if form_at is None:
         return None
-    rest = significant[form_at + 1 :]
-    if significant[form_at].text.upper() == "CONSTRUCT":
+    rest = found[form_at + 1 :]
+    if found[form_at].text.upper() == "CONSTRUCT":
         if not rest or rest[0].text != "{":
             return None  # CONSTRUCT WHERE { … }: the template is the pattern
         depth = 0
@@ -203,16 +155,6 @@ def where_group_start(text: str) -> int | None:
         elif token.text == "{" and parentheses == 0:
             return token.start
     return None
-
-
-_BACKSLASH_U = re.compile(r"(?<!\\)((?:\\\\)+)([uU])")
-
-
-def _hide_u(found: re.Match[str]) -> str:
-    # A backslash of the value followed by "u0022" reads as the code point escape \u0022 in
-    # SPARQL's (and rdflib's) pre-parse expansion, but as text in Oxigraph's: writing the "u"
-    # as \u0075 gives the same string in every reading (see kg.queries.readings).
-    return found.group(1) + ("\\u0075" if found.group(2) == "u" else "\\u0055")
 
 
 def values_block(bindings: Mapping[Variable, Node]) -> str:
@@ -235,8 +177,12 @@ def values_block(bindings: Mapping[Variable, Node]) -> str:
             written = term.n3()
         except Exception as exc:  # rdflib refuses an IRI it cannot write with a bare Exception
             raise ParameterError(f"parameter '{variable}': cannot write {term!r}") from exc
-        if isinstance(term, Literal):
-            written = _BACKSLASH_U.sub(_hide_u, written)
+        if _ESCAPE_LIKE.search(written):
+            # SPARQL expands \u escapes before parsing, anywhere: the value would change.
+            raise ParameterError(
+                f"parameter '{variable}': a value with a backslash followed by u and hex "
+                "digits cannot be sent to an endpoint unchanged"
+            )
         names.append(f"?{variable}")
         terms.append(written)
     return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
@@ -426,7 +372,7 @@ class RemoteEngine:
     def query(self, text: str, bindings: Mapping[Variable, Node] | None = None) -> QueryResult:
         """Check ``text``, bind ``bindings`` as a ``VALUES`` block, send it and read the answer."""
         parsed = check_safe(text)
-        final = bind_values(text, bindings or {})
+        final = bind_values(parsed.text, bindings or {})  # the normalised text: what was judged
         response = self.send(final, parsed.kind)
         return self._result(response, parsed.kind)
 
@@ -495,13 +441,11 @@ __all__ = [
     "POST_THRESHOLD",
     "RemoteEngine",
     "Response",
-    "Token",
     "basic_auth",
     "bind_values",
     "check_url",
     "endpoint_error",
     "http_request",
-    "tokens",
     "values_block",
     "where_group_start",
 ]

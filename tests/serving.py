@@ -11,8 +11,11 @@ import http.client
 import os
 import re
 import signal
+import socket
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -142,8 +145,15 @@ class Server:
             assert not Path(location).exists(), f"temporary store left behind: {location}"
 
 
-def start(args: list[str], workdir: Path, timeout: float = START_TIMEOUT) -> Server:
-    """Start ``kg serve --port 0 ARGS`` in ``workdir`` and wait until it says where it serves."""
+def start(
+    args: list[str],
+    workdir: Path,
+    timeout: float = START_TIMEOUT,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Server:
+    """Start ``kg serve --port 0 ARGS`` in ``workdir`` and wait until it says where it serves.
+
+    ``preexec_fn`` runs in the child before ``kg`` starts (a seccomp filter, say)."""
     workdir.mkdir(parents=True, exist_ok=True)
     out, err = workdir / "serve.out", workdir / "serve.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
@@ -153,6 +163,7 @@ def start(args: list[str], workdir: Path, timeout: float = START_TIMEOUT) -> Ser
             stderr=stderr,
             stdin=subprocess.DEVNULL,
             cwd=workdir,
+            preexec_fn=preexec_fn,
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -171,6 +182,44 @@ def start(args: list[str], workdir: Path, timeout: float = START_TIMEOUT) -> Ser
     raise AssertionError(
         f"kg serve did not start within {timeout:.0f} s: {err.read_text()[-2000:]}"
     )
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that counts connections (and answers like a SPARQL server,
+    with empty results, so that a client that does connect is not left waiting)."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.settimeout(0.1)
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self.socket.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            with client:
+                client.settimeout(1.0)
+                try:
+                    client.recv(65536)
+                    body = b'{"head":{"vars":[]},"results":{"bindings":[]}}'
+                    client.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+                    )
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.socket.close()
 
 
 _built: dict[Path, Path] = {}

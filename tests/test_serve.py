@@ -14,7 +14,6 @@ import re
 import signal
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,10 +27,9 @@ from rdflib.namespace import SKOS
 
 from kg import queries
 from kg.build import BASENAME
-from kg.errors import QuerySyntaxError
 from kg.jsonld import parse_jsonld
 from kg.server.app import is_stale
-from kg.server.backend import Checker, Verdict, free_port, oxigraph_binary
+from kg.server.backend import free_port, oxigraph_binary
 
 ALLOWED = "http://allowed.example"
 OTHER = "http://other.example"
@@ -153,14 +151,10 @@ def test_bad_requests(server: serving.Server) -> None:
 
 
 def test_syntax_error_gives_400_with_the_parsers_message(server: serving.Server) -> None:
-    text = "SELECT * WHERE { ?s ?p }"
-    with pytest.raises(QuerySyntaxError) as error:
-        queries.check_safe(text)
-    answer = get(server, text)
-    assert answer.status == 400
-    assert answer.media_type == "text/plain"
-    assert str(error.value) in answer.text
-    assert answer.text.count("\n") == 1  # one line
+    """The engine that would run the query parses it: its message, line and column."""
+    answer = get(server, "SELECT * WHERE { ?s ?p }")
+    assert (answer.status, answer.media_type) == (400, "text/plain")
+    assert answer.text == "syntax error: 1:25: expected one of LATERAL, SERVICE, [_]\n"
 
 
 def test_service_description(server: serving.Server) -> None:
@@ -203,47 +197,9 @@ def test_every_update_form_is_refused(server: serving.Server, name: str) -> None
     assert count_triples(server) == before
 
 
-class Listener:
-    """A TCP listener on 127.0.0.1 that counts connections (and answers like a SPARQL server,
-    with empty results, so that a client that does connect is not left waiting)."""
-
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.socket.settimeout(0.1)
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self.socket.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            with client:
-                client.settimeout(1.0)
-                try:
-                    client.recv(65536)
-                    body = b'{"head":{"vars":[]},"results":{"bindings":[]}}'
-                    client.sendall(
-                        b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
-                        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
-                    )
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.socket.close()
-
-
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    running = Listener()
+def listener() -> Iterator[serving.Listener]:
+    running = serving.Listener()
     try:
         yield running
     finally:
@@ -265,7 +221,7 @@ def _service_queries(port: int) -> list[str]:
 
 
 def test_service_is_refused_and_never_reaches_out(
-    server: serving.Server, listener: Listener
+    server: serving.Server, listener: serving.Listener
 ) -> None:
     for query in _service_queries(listener.port):
         for method, path, body, headers in [
@@ -285,7 +241,7 @@ def test_service_is_refused_and_never_reaches_out(
     assert listener.connections == 0
 
 
-def test_oxigraph_itself_would_reach_out(listener: Listener) -> None:
+def test_oxigraph_itself_would_reach_out(listener: serving.Listener) -> None:
     """The control: Oxigraph's own server does call a SERVICE URL, so the front must refuse it
     (and the listener does see connections)."""
     port = free_port()
@@ -360,13 +316,17 @@ def test_deadline_stops_the_query(server: serving.Server, name: str) -> None:
     assert spent < 0.3, f"workers used {spent:.2f} s of CPU after the deadline"
 
 
-def test_a_query_too_long_to_check_in_time_is_stopped(server: serving.Server) -> None:
-    """rdflib's parser needs well over a second for thousands of triple patterns: the deadline
-    covers the check too, and the checker process is killed and replaced."""
+def test_a_query_too_long_to_plan_in_time_is_stopped(server: serving.Server) -> None:
+    """Thousands of triple patterns: the token check is linear (milliseconds), but Oxigraph's
+    join planner needs seconds from about a hundred patterns on (1.7 s at 100, 22 s at 200,
+    measured with 0.5.13): the deadline stops it and the worker is replaced."""
     patterns = " ".join(f"?s <urn:x:p{i}> ?o{i} ." for i in range(4000))
     started = time.monotonic()
     answer = server.request("POST", "/sparql", f"ASK {{ {patterns} }}".encode(), DIRECT)
-    assert answer.status == 503, answer.text
+    assert (answer.status, answer.text) == (
+        503,
+        "query stopped: it did not finish within the 1 s deadline\n",
+    )
     assert time.monotonic() - started < 1 + 4
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and get(server, "ASK {}").status != 200:
@@ -374,27 +334,13 @@ def test_a_query_too_long_to_check_in_time_is_stopped(server: serving.Server) ->
     assert get(server, "ASK {}").status == 200
 
 
-def test_the_checker_process_parses_what_rdflib_cannot_in_a_plain_thread(tmp_path: Path) -> None:
-    """A group of 300 triple patterns is beyond rdflib's grammar at Python's default recursion
-    limit; the checker process (large stack, high limit) parses it."""
-    patterns = " ".join(f"?s <urn:x:p{i}> ?o{i} ." for i in range(300))
-    graphs = tmp_path / "graphs.json"
-    graphs.write_text("[]")
-    checker = Checker(graphs, tmp_path / "checker.log")
-    checker.start()
-    try:
-        assert checker.check(f"ASK {{ {patterns} }}", 30) == Verdict(200, "ask")
-        assert checker.check("SELECT * WHERE { SERVICE <urn:x> { ?s ?p ?o } }", 30).status == 403
-        assert checker.check("ASK {", 30).status == 400
-    finally:
-        checker.stop()
-    assert checker.pid() is None
-
-
 def test_deeply_nested_query(server: serving.Server) -> None:
     nested = "ASK { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"
     answer = server.request("POST", "/sparql", nested.encode(), DIRECT)
-    assert answer.status in (400, 503), answer.text
+    assert (answer.status, answer.text) == (
+        400,
+        "1:76: the query nests more than 64 levels deep\n",
+    )
     assert get(server, "ASK {}").status == 200
 
 

@@ -8,16 +8,37 @@ import click
 
 from kg import queries
 from kg.cli.options import (
+    _positive_seconds,
     as_of_option,
     data_option,
     endpoint_option,
     engine_option,
     format_option,
     param_option,
-    timeout_option,
 )
-from kg.engines import FORMATS, check_format, open_engine, run
+from kg.engines import (
+    DEFAULT_MAX_ROWS,
+    DEFAULT_TIMEOUT,
+    FORMATS,
+    Limits,
+    check_format,
+    open_engine,
+    run,
+)
+from kg.errors import QueryLimitError
 from kg.render import table
+
+
+def _require_isolation() -> None:
+    """Refuse, before loading anything, to run an engine that cannot be cut off the network."""
+    from kg.sandbox import SandboxUnavailable, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason is not None:
+        raise SandboxUnavailable(
+            f"cannot cut the query engine off the network here: {reason} "
+            "(pass --no-network-isolation to run it anyway, without that protection)"
+        )
 
 
 def listing() -> str:
@@ -38,7 +59,32 @@ def listing() -> str:
 @data_option
 @engine_option
 @endpoint_option
-@timeout_option
+@click.option(
+    "--timeout",
+    "timeout",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    callback=_positive_seconds,
+    help=f"Seconds the query may take: on the local data default {DEFAULT_TIMEOUT:g} "
+    "(the engine is stopped then), on an endpoint default 30.",
+)
+@click.option(
+    "--max-rows",
+    "max_rows",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_ROWS,
+    show_default=True,
+    metavar="N",
+    help="Most rows (or triples) a local query may return; more is an error, never a cut.",
+)
+@click.option(
+    "--no-network-isolation",
+    "no_isolation",
+    is_flag=True,
+    help="Run the local engine even where it cannot be cut off from the network (no Linux "
+    "network namespaces): a SERVICE or FROM the checker missed could then make requests.",
+)
 def command(
     query: str | None,
     list_queries: bool,
@@ -49,6 +95,8 @@ def command(
     engine: str | None,
     endpoint: str | None,
     timeout: float | None,
+    max_rows: int,
+    no_isolation: bool,
 ) -> None:
     """Run the named query NAME from queries/, or the query in FILE.rq, on the data (or on a
     remote SPARQL endpoint with --endpoint)."""
@@ -60,12 +108,23 @@ def command(
     if endpoint is not None and (engine is not None or data is not None):
         given = "--engine" if engine is not None else "--data"
         raise click.UsageError(f"{given} and --endpoint exclude each other")
-    if timeout is not None and endpoint is None:
-        raise click.UsageError("--timeout applies to a remote endpoint: give --endpoint URL")
     chosen = queries.get(query)
     chosen.bindings(params, as_of)  # refuse bad parameters before loading the data
     check_format(chosen.kind, format)
-    chosen_engine = open_engine(engine or "rdflib", data=data, endpoint=endpoint, timeout=timeout)
+    limits = Limits(
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        max_rows=max_rows,
+        isolated=not no_isolation,
+    )
+    if endpoint is None and limits.isolated:
+        _require_isolation()
+    chosen_engine = open_engine(
+        engine or "rdflib", data=data, endpoint=endpoint, timeout=timeout, limits=limits
+    )
     result = run(chosen, chosen_engine, params, as_of)
+    if result.kind == "select" and len(result.rows) > max_rows:
+        raise QueryLimitError(
+            f"the endpoint returned more than {max_rows} rows (add a LIMIT, or raise --max-rows)"
+        )
     text = result.serialize(format)
     click.echo(text, nl=not text.endswith("\n"))

@@ -1,6 +1,6 @@
 """``kg serve``: the read-only SPARQL endpoint, resource pages and query UI (see :mod:`kg.server`).
 
-Runs until Ctrl-C or SIGTERM, then stops its Oxigraph workers and removes its temporary store.
+Runs until Ctrl-C or SIGTERM, then stops its query workers and removes its temporary store.
 Exit codes: 0 stopped cleanly; 1 the data violates the core shapes (when it had to be built);
 2 a load, build or start-up error (one line on stderr).
 """
@@ -77,8 +77,22 @@ def _bounded(name: str, default: float, low: float, high: float, help: str) -> C
     metavar="ORIGIN",
     help="An origin whose pages may read answers (repeatable); none by default.",
 )
-@_bounded("--workers", 2, 1, 32, "Oxigraph worker processes (queries that run at the same time).")
+@_bounded("--workers", 2, 1, 32, "Worker processes (queries that run at the same time).")
 @_bounded("--max-result-mb", 16, 1, 4096, "Largest answer in MiB; a larger one is stopped.")
+@_bounded(
+    "--worker-memory-mb",
+    1024,
+    64,
+    1048576,
+    "Memory in MiB a worker may use; a query that needs more is stopped (503).",
+)
+@click.option(
+    "--no-network-isolation",
+    "no_isolation",
+    is_flag=True,
+    help="Serve even where the workers cannot be cut off from the network (no Linux network "
+    "namespaces): a SERVICE query the check missed could then make this machine send requests.",
+)
 def command(
     host: str,
     port: int,
@@ -89,6 +103,8 @@ def command(
     cors_origins: tuple[str, ...],
     workers: int,
     max_result_mb: int,
+    worker_memory_mb: int,
+    no_isolation: bool,
 ) -> None:
     """Serve the graph: SPARQL endpoint at /sparql, resource pages at /id/..., query UI at /."""
     config = ServerConfig(
@@ -98,5 +114,7 @@ def command(
         cors_origins=cors_origins,
         workers=workers,
         max_result_bytes=max_result_mb * 1024 * 1024,
+        worker_memory=worker_memory_mb * 1024 * 1024,
+        isolated=not no_isolation,
     )
     serve(config, data=data, dist=dist, rebuild=rebuild)

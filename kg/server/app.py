@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import signal
 import sys
@@ -19,14 +18,7 @@ from kg.build import BASENAME, build
 from kg.dataset import data_files, ontology_files, vocabulary_files
 from kg.errors import KgError
 from kg.queries import catalogue
-from kg.server.backend import (
-    CheckerPool,
-    Supervisor,
-    WorkerPool,
-    graph_names,
-    load_store,
-    oxigraph_binary,
-)
+from kg.server.backend import Supervisor, WorkerPool, graph_names, load_store
 from kg.server.front import Front, ServerConfig, catalogue_bytes
 
 
@@ -112,9 +104,9 @@ def serve(
     ``dist`` defaults to ``dist/``; with ``data`` but no ``dist`` the build goes to a temporary
     folder (so ``dist/`` never holds another folder's data). Must run in the main thread.
     """
-    binary = oxigraph_binary()
+    _check_isolation(config)
     scratch = Path(tempfile.mkdtemp(prefix="kg-serve-"))
-    pools: list[WorkerPool | CheckerPool] = []
+    pools: list[WorkerPool] = []
     stop = _StopSignals()
     front: Front | None = None
     try:
@@ -123,19 +115,21 @@ def serve(
                 dist = scratch / "dist" if data is not None else Path("dist")
             source = dataset_file(data, dist, rebuild, _say)
             _say(f"loading {source} into {scratch / 'store'}")
-            load_store(binary, scratch / "store", [source])
+            load_store(scratch / "store", [source])
             supervisor = Supervisor()
-            workers = WorkerPool(binary, scratch / "store", config.workers, scratch, supervisor)
+            workers = WorkerPool(
+                scratch / "store",
+                config.workers,
+                scratch,
+                supervisor,
+                isolated=config.isolated,
+                memory=config.worker_memory,
+            )
             pools.append(workers)
             workers.start()
             graphs = frozenset(graph_names(workers, config.timeout))
-            graphs_file = scratch / "graphs.json"
-            graphs_file.write_text(json.dumps(sorted(graphs)), encoding="utf-8")
-            checkers = CheckerPool(graphs_file, config.workers, scratch, supervisor)
-            pools.append(checkers)
-            checkers.start()
             try:
-                front = Front(config, workers, checkers, graphs, _catalogue)
+                front = Front(config, workers, graphs, _catalogue)
             except OSError as error:
                 where = f"{config.host}:{config.port}"
                 raise ServeError(f"cannot listen on {where}: {error.strerror or error}") from None
@@ -163,6 +157,24 @@ def serve(
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+
+
+def _check_isolation(config: ServerConfig) -> None:
+    """Refuse to start where the workers cannot be cut off the network, unless told to."""
+    from kg.sandbox import unavailable_reason
+
+    reason = unavailable_reason()
+    if reason is None:
+        return
+    if config.isolated:
+        raise ServeError(
+            f"cannot cut the query workers off the network here: {reason} "
+            "(pass --no-network-isolation to serve anyway, without that protection)"
+        )
+    _say(
+        f"WARNING: serving without network isolation ({reason}): a SERVICE query that the "
+        "check misses could make this machine send requests"
+    )
 
 
 def _catalogue() -> bytes:

@@ -1,20 +1,18 @@
-"""The Oxigraph servers behind the front: a store loaded once, a pool of read-only workers.
+"""The query workers behind the front: a store loaded once, a pool of isolated worker processes.
 
-Why a pool of processes and a deadline kept by the front: Oxigraph 0.5.13's own
-``--timeout-s`` does not stop a query. Measured on this dataset: an aggregate over a cross
-join (``SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }``) with
-``--timeout-s 1`` kept a core busy for minutes and never answered, and a streaming SELECT was
-cut off after one second with status 200 and a truncated body. So the front never passes
-``--timeout-s``: it gives each query to one worker (an ``oxigraph serve-read-only`` process on
-the same store, bound to 127.0.0.1 on a free port) and reads the whole answer within the
-deadline. When the deadline passes, or the answer grows past the size limit, the front kills
-that worker (SIGKILL, which really stops the query), answers the client, and the supervisor
-(the main thread) starts a fresh worker in its place (about 70 ms here). Other queries keep
-running on the other workers.
+Each worker (:mod:`kg.server.worker`) is a Python process that enters a network namespace of
+its own before it imports the engine, then opens the Oxigraph store read-only and answers the
+queries the front writes into its stdin, on its stdout. It listens on no port and can connect
+nowhere: ``SERVICE`` and every other outbound request fail in it with ``ENETUNREACH``, whatever
+the front's check let through, and no other local process can send it a query.
 
-The same holds for the query checkers (:class:`Checker`): rdflib's parser, which
-:func:`kg.queries.check_safe` uses, takes seconds on a query of a few thousand triple patterns,
-so the check runs in a process of its own, within the same deadline, and is killed when late.
+Why processes and a deadline kept by the front: Oxigraph's own timeout does not stop a query
+(measured with 0.5.13: an aggregate over a cross join kept a core busy for minutes). The front
+gives each query to one worker and reads the whole answer within the deadline, polling the
+worker's resident memory as it waits. When the deadline passes, the memory passes its bound,
+or the answer grows past the size limit, the front kills that worker (SIGKILL, which really
+stops the query), answers the client, and the supervisor (the main thread) starts a fresh
+worker in its place (about 0.2 s here). Other queries keep running on the other workers.
 
 Every process is started by the main thread (the :class:`Supervisor`) with
 ``PR_SET_PDEATHSIG`` (Linux), so they die with the front even if it is killed with SIGKILL.
@@ -24,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import http.client
 import json
 import os
 import queue
@@ -40,14 +37,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
-from urllib.parse import urlencode
 
 from kg.errors import KgError
 
-LOAD_TIMEOUT = 600.0
-"""Seconds ``oxigraph load`` may take."""
 START_TIMEOUT = 30.0
-"""Seconds a worker may take to answer its first query."""
+"""Seconds a worker may take to say it is ready."""
+MEMORY_POLL = 0.05
+"""Seconds between two looks at a busy worker's resident memory."""
 
 
 class BackendError(KgError):
@@ -67,20 +63,25 @@ def oxigraph_binary() -> Path:
     return Path(found)
 
 
-def load_store(binary: Path, location: Path, files: Sequence[Path]) -> None:
-    """Load RDF ``files`` into a new Oxigraph store at ``location`` (with ``oxigraph load``)."""
-    command = [str(binary), "load", "--location", str(location)]
-    for path in files:
-        command += ["--file", str(path)]
+def load_store(location: Path, files: Sequence[Path]) -> None:
+    """Load RDF ``files`` into a new Oxigraph store at ``location``; the default graph then
+    holds the union of all graphs, each triple once (what rdflib's union default graph
+    answers; Oxigraph's own union option counts a triple once per graph that states it)."""
+    import pyoxigraph as ox
+
     try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=LOAD_TIMEOUT, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise BackendError(f"loading {files[0]} took longer than {LOAD_TIMEOUT:.0f} s") from None
-    if done.returncode != 0:
-        message = " ".join((done.stderr or done.stdout).split())[-400:]
-        raise BackendError(f"oxigraph load failed: {message}")
+        store = ox.Store(str(location))
+        for path in files:
+            format = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+            if format is None:
+                raise BackendError(f"{path}: no RDF syntax is known for '{path.suffix}'")
+            store.bulk_load(path=str(path), format=format)
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        store.flush()
+    except (OSError, SyntaxError, ValueError) as exc:
+        message = " ".join(str(exc).split())[-400:]
+        raise BackendError(f"cannot load {files[0] if files else 'the store'}: {message}") from None
+    del store  # closes the database: the workers open it read-only
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -139,6 +140,23 @@ class QueryJob:
     accept: str
     dataset: Sequence[tuple[str, str]]
     max_bytes: int
+    base: str | None = None
+    """The IRI relative IRIs of the query resolve against (the endpoint's URL)."""
+
+    def request(self) -> bytes:
+        """The job as the worker reads it: one line of JSON."""
+        default = [v for k, v in self.dataset if k == "default-graph-uri"]
+        named = [v for k, v in self.dataset if k == "named-graph-uri"]
+        given = bool(self.dataset)
+        line = {
+            "query": self.query,
+            "accept": self.accept,
+            "default": default if given else None,
+            "named": named if given else None,
+            "max_bytes": self.max_bytes,
+            "base": self.base,
+        }
+        return json.dumps(line).encode("utf-8") + b"\n"
 
 
 @dataclass
@@ -162,64 +180,120 @@ class WorkerFailed(Exception):
     """The worker died or stopped answering (its process is replaced)."""
 
 
-class Worker:
-    """One ``oxigraph serve-read-only`` process over the store, on a port of 127.0.0.1."""
+class MemoryExceeded(Exception):
+    """The worker's resident memory passed its bound; the worker has been killed."""
 
-    def __init__(self, binary: Path, location: Path, log: Path) -> None:
-        self.binary = binary
+
+def resident_bytes(pid: int) -> int:
+    """Resident memory of process ``pid`` in bytes (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class _Pipes:
+    """Both ends of a child's stdin and stdout, read and written within a deadline."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        self.process = process
+        self.stdin = process.stdin.fileno()
+        self.stdout = process.stdout.fileno()
+        os.set_blocking(self.stdin, False)
+        self.buffer = b""
+
+    def _wait(
+        self, descriptor: int, write: bool, deadline: float, watch: Callable[[], None]
+    ) -> None:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DeadlineExceeded()
+            wanted = ([], [descriptor]) if write else ([descriptor], [])
+            ready = select.select(wanted[0], wanted[1], [], min(remaining, MEMORY_POLL))
+            if ready[0] or ready[1]:
+                return
+            watch()
+
+    def write(self, data: bytes, deadline: float, watch: Callable[[], None]) -> None:
+        view = memoryview(data)
+        while view:
+            self._wait(self.stdin, True, deadline, watch)
+            try:
+                view = view[os.write(self.stdin, view) :]
+            except BlockingIOError:
+                continue
+            except BrokenPipeError:
+                raise WorkerFailed("the worker stopped") from None
+
+    def _fill(self, deadline: float, watch: Callable[[], None]) -> None:
+        self._wait(self.stdout, False, deadline, watch)
+        chunk = os.read(self.stdout, 1 << 20)
+        if not chunk:
+            raise WorkerFailed("the worker stopped")
+        self.buffer += chunk
+
+    def line(self, deadline: float, watch: Callable[[], None], limit: int = 1 << 20) -> bytes:
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > limit:
+                raise WorkerFailed("the worker sent an over-long line")
+            self._fill(deadline, watch)
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line
+
+    def exactly(self, size: int, deadline: float, watch: Callable[[], None]) -> bytes:
+        while len(self.buffer) < size:
+            self._fill(deadline, watch)
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+
+class Worker:
+    """One isolated worker process (:mod:`kg.server.worker`) over the store, reached by pipes."""
+
+    def __init__(
+        self, location: Path, log: Path, isolated: bool = True, memory: int | None = None
+    ) -> None:
         self.location = location
         self.log = log
+        self.isolated = isolated
+        self.memory = memory
         self.process: subprocess.Popen[bytes] | None = None
-        self.port = 0
+        self.pipes: _Pipes | None = None
         self.retiring = False
 
     def pid(self) -> int | None:
         """The process id, while it runs."""
         return self.process.pid if self.process is not None else None
 
-    def start(self) -> None:
-        """Start the process and wait (bounded) until it answers ``ASK {}``."""
-        last = "no attempt"
-        for _attempt in range(5):  # a port taken between free_port() and bind: try another
-            self.port = free_port()
-            with self.log.open("ab") as log:
-                self.process = subprocess.Popen(
-                    [
-                        str(self.binary),
-                        "serve-read-only",
-                        "--location",
-                        str(self.location),
-                        "--bind",
-                        f"127.0.0.1:{self.port}",
-                        "--union-default-graph",
-                    ],
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=log,
-                    preexec_fn=_die_with_parent(),  # safe: prctl only, from the main thread
-                )
-            deadline = time.monotonic() + START_TIMEOUT
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    last = f"exited with {self.process.returncode}"
-                    break
-                if self._answers():
-                    return
-                time.sleep(0.02)
-            else:
-                last = f"no answer within {START_TIMEOUT:.0f} s"
-            self.kill()
-        tail = self.log.read_text(errors="replace")[-300:] if self.log.exists() else ""
-        raise BackendError(f"cannot start oxigraph ({last}): {' '.join(tail.split())}")
+    def command(self) -> list[str]:
+        """The worker's command line."""
+        command = [sys.executable, "-m", "kg.server.worker", "--location", str(self.location)]
+        return command if self.isolated else [*command, "--open"]
 
-    def _answers(self) -> bool:
-        try:
-            answer = self.request(
-                QueryJob("ASK {}", "application/sparql-results+json", [], 1024), 1.0
+    def start(self) -> None:
+        """Start the process and wait (bounded) for its ``ready`` line."""
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                bufsize=0,
+                preexec_fn=_die_with_parent(),  # safe: prctl only, from the main thread
             )
-        except (OSError, http.client.HTTPException, DeadlineExceeded, ResultTooLarge):
-            return False
-        return answer.status == 200 and b"true" in answer.body
+        self.pipes = _Pipes(self.process)
+        try:
+            ready = json.loads(self.pipes.line(time.monotonic() + START_TIMEOUT, _nothing))
+        except (DeadlineExceeded, WorkerFailed, ValueError):
+            self.kill()
+            tail = self.log.read_text(errors="replace")[-300:] if self.log.exists() else ""
+            raise BackendError(f"cannot start a query worker: {' '.join(tail.split())}") from None
+        if not ready.get("ready") or bool(ready.get("isolated")) != self.isolated:
+            self.kill()
+            raise BackendError(f"the query worker started wrongly: {ready}")
 
     def alive(self) -> bool:
         """Whether the process runs."""
@@ -227,59 +301,45 @@ class Worker:
 
     def kill(self) -> None:
         """SIGKILL the process and reap it (no zombie)."""
-        process, self.process = self.process, None
+        process, self.process, self.pipes = self.process, None, None
         _kill(process)
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL after two seconds; always reaped."""
-        process, self.process = self.process, None
+        """Close its input (it exits), SIGKILL it if it lingers; always reaped."""
+        process, self.process, self.pipes = self.process, None, None
+        if process is not None and process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
         _stop(process)
 
-    def request(self, job: QueryJob, timeout: float) -> Answer:
-        """POST ``job``'s query to the worker and read the whole answer within ``timeout`` seconds.
+    def _watch(self) -> None:
+        if self.memory is not None and self.process is not None:
+            if resident_bytes(self.process.pid) > self.memory:
+                raise MemoryExceeded()
 
-        Raises :class:`DeadlineExceeded` or :class:`ResultTooLarge` (the caller must kill the
-        worker: the query may still run), or ``OSError``/``HTTPException`` when the worker is
-        gone.
+    def request(self, job: QueryJob, timeout: float) -> Answer:
+        """Send ``job`` and read the whole answer within ``timeout`` seconds.
+
+        Raises :class:`DeadlineExceeded`, :class:`ResultTooLarge` or :class:`MemoryExceeded`
+        (the caller must kill the worker: the query may still run), or :class:`WorkerFailed`.
         """
+        if self.pipes is None:
+            raise WorkerFailed("the worker is not running")
         deadline = time.monotonic() + timeout
-        path = "/query" + (f"?{urlencode(list(job.dataset))}" if job.dataset else "")
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        self.pipes.write(job.request(), deadline, self._watch)
         try:
-            connection.request(
-                "POST",
-                path,
-                body=job.query.encode("utf-8"),
-                headers={
-                    "Content-Type": "application/sparql-query; charset=utf-8",
-                    "Accept": job.accept,
-                },
-            )
-            response = connection.getresponse()
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise DeadlineExceeded()
-                if connection.sock is not None:
-                    connection.sock.settimeout(remaining)
-                chunk = response.read1(65536)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > job.max_bytes:
-                    raise ResultTooLarge()
-                chunks.append(chunk)
-            return Answer(
-                response.status,
-                response.getheader("Content-Type", "application/octet-stream"),
-                b"".join(chunks),
-            )
-        except TimeoutError:
-            raise DeadlineExceeded() from None
-        finally:
-            connection.close()
+            header = json.loads(self.pipes.line(deadline, self._watch))
+            length = int(header["length"])
+        except (ValueError, KeyError, TypeError):
+            raise WorkerFailed("the worker sent an unreadable answer") from None
+        if header.get("too_large") or length > job.max_bytes:
+            raise ResultTooLarge()
+        body = self.pipes.exactly(length, deadline, self._watch)
+        return Answer(int(header["status"]), str(header["content_type"]), body)
+
+
+def _nothing() -> None:
+    pass
 
 
 class Member(Protocol):
@@ -350,8 +410,8 @@ class Pool(Generic[M]):
         """``job(member, seconds left)`` on an idle member, all within ``timeout`` seconds.
 
         Raises :class:`DeadlineExceeded` when no member is free in time or the job runs too
-        long, :class:`ResultTooLarge`, or :class:`WorkerFailed`; in each case but the first the
-        member is killed and replaced.
+        long, :class:`ResultTooLarge`, :class:`MemoryExceeded` or :class:`WorkerFailed`; in
+        each case but the first the member is killed and replaced.
         """
         deadline = time.monotonic() + timeout
         try:
@@ -360,10 +420,10 @@ class Pool(Generic[M]):
             raise DeadlineExceeded() from None
         try:
             result = job(member, max(deadline - time.monotonic(), 0.001))
-        except (DeadlineExceeded, ResultTooLarge, WorkerFailed):
+        except (DeadlineExceeded, ResultTooLarge, WorkerFailed, MemoryExceeded):
             self._replace(member)
             raise
-        except (OSError, http.client.HTTPException, ValueError) as exc:
+        except (OSError, ValueError) as exc:
             self._replace(member)
             raise WorkerFailed(str(exc) or type(exc).__name__) from None
         except BaseException:
@@ -397,119 +457,22 @@ class WorkerPool(Pool[Worker]):
     """The Oxigraph workers over one store."""
 
     def __init__(
-        self, binary: Path, location: Path, size: int, logs: Path, supervisor: Supervisor
+        self,
+        location: Path,
+        size: int,
+        logs: Path,
+        supervisor: Supervisor,
+        isolated: bool = True,
+        memory: int | None = None,
     ) -> None:
-        workers = [Worker(binary, location, logs / f"oxigraph-{i}.log") for i in range(size)]
+        workers = [
+            Worker(location, logs / f"worker-{i}.log", isolated, memory) for i in range(size)
+        ]
         super().__init__(workers, supervisor)
 
     def query(self, job: QueryJob, timeout: float) -> Answer:
         """Run ``job`` on a worker within ``timeout`` seconds (waiting for one counts)."""
         return self.use(timeout, lambda worker, left: worker.request(job, left))
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the checker says of a query: HTTP status (200: safe) and the kind or the reason."""
-
-    status: int
-    kind: str = ""
-    message: str = ""
-
-
-class Checker:
-    """A ``python -m kg.server.checker`` process that runs :func:`kg.queries.check_safe`.
-
-    Parsing runs in its own process because rdflib's parser is slow on long queries (a
-    1000-pattern group takes seconds, growing faster than linearly) and recurses deeply: in a
-    process of its own it is held to the deadline (killed when late) and a crash costs nothing.
-    """
-
-    def __init__(self, graphs_file: Path, log: Path) -> None:
-        self.graphs_file = graphs_file
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-        self.retiring = False
-        self._buffer = b""
-
-    def pid(self) -> int | None:
-        """The process id, while it runs."""
-        return self.process.pid if self.process is not None else None
-
-    def start(self) -> None:
-        """Start the process and wait (bounded) for its ``ready`` line."""
-        self.retiring = False
-        self._buffer = b""
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "kg.server.checker", str(self.graphs_file)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                bufsize=0,
-                preexec_fn=_die_with_parent(),  # safe: prctl only, from the main thread
-            )
-        try:
-            ready = json.loads(self._line(time.monotonic() + START_TIMEOUT))
-        except (DeadlineExceeded, WorkerFailed, ValueError):
-            self.kill()
-            tail = self.log.read_text(errors="replace")[-300:] if self.log.exists() else ""
-            raise BackendError(
-                f"cannot start the query checker: {' '.join(tail.split())}"
-            ) from None
-        if not ready.get("ready"):
-            self.kill()
-            raise BackendError("the query checker did not start")
-
-    def _line(self, deadline: float) -> bytes:
-        assert self.process is not None and self.process.stdout is not None
-        descriptor = self.process.stdout.fileno()
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise DeadlineExceeded()
-            readable, _, _ = select.select([descriptor], [], [], remaining)
-            if not readable:
-                raise DeadlineExceeded()
-            chunk = os.read(descriptor, 65536)
-            if not chunk:
-                raise WorkerFailed("the query checker stopped")
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line
-
-    def check(self, query: str, timeout: float) -> Verdict:
-        """The checker's verdict on ``query`` within ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        assert self.process is not None and self.process.stdin is not None
-        self.process.stdin.write(json.dumps({"query": query}).encode("utf-8") + b"\n")
-        answer = json.loads(self._line(deadline))
-        self.retiring = bool(answer.get("retire"))
-        return Verdict(int(answer["status"]), answer.get("kind", ""), answer.get("message", ""))
-
-    def kill(self) -> None:
-        """SIGKILL the process and reap it."""
-        process, self.process = self.process, None
-        _kill(process)
-
-    def stop(self) -> None:
-        """Close its input (it exits), SIGKILL it if it lingers; always reaped."""
-        process, self.process = self.process, None
-        if process is not None and process.stdin is not None:
-            with contextlib.suppress(OSError):
-                process.stdin.close()
-        _stop(process)
-
-
-class CheckerPool(Pool[Checker]):
-    """The query checkers."""
-
-    def __init__(self, graphs_file: Path, size: int, logs: Path, supervisor: Supervisor) -> None:
-        checkers = [Checker(graphs_file, logs / f"checker-{i}.log") for i in range(size)]
-        super().__init__(checkers, supervisor)
-
-    def check(self, query: str, timeout: float) -> Verdict:
-        """Check ``query`` within ``timeout`` seconds (waiting for a checker counts)."""
-        return self.use(timeout, lambda checker, left: checker.check(query, left))
 
 
 def graph_names(pool: WorkerPool, timeout: float) -> list[str]:
@@ -530,12 +493,10 @@ def graph_names(pool: WorkerPool, timeout: float) -> list[str]:
 __all__ = [
     "Answer",
     "BackendError",
-    "Checker",
-    "CheckerPool",
+    "MemoryExceeded",
     "Pool",
     "QueryJob",
     "Supervisor",
-    "Verdict",
     "DeadlineExceeded",
     "ResultTooLarge",
     "Worker",
@@ -545,4 +506,5 @@ __all__ = [
     "graph_names",
     "load_store",
     "oxigraph_binary",
+    "resident_bytes",
 ]

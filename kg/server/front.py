@@ -4,11 +4,11 @@ Status codes (each error body is one line of ``text/plain``):
 
 =====  ===========================================================================
 200    the answer; 204 for an OPTIONS request or an allowed CORS preflight
-400    a syntax error (the parser's message), a query nested too deeply to check, several
-       ``query`` values, a POST with no Content-Type, a body that is not UTF-8, an unreadable
-       Content-Length
-403    an update in any form, ``SERVICE`` (also spelt with ``\\u`` escapes), ``FROM`` a graph
-       that is not in the store, a CORS preflight from an origin not on the list
+400    a syntax error (the parser's message), a query nested too deeply, a ``\\u`` escape that
+       spells another, several ``query`` values, a POST with no Content-Type, a body that is
+       not UTF-8, an unreadable Content-Length
+403    an update in any form, ``SERVICE`` (in any spelling: see :mod:`kg.querytext`), ``FROM``
+       a graph that is not in the store, a CORS preflight from an origin not on the list
 404    no such page, or a resource with no description
 405    a method other than GET, HEAD, POST or OPTIONS
 406    no result format the query can give is acceptable (``Accept``)
@@ -16,8 +16,8 @@ Status codes (each error body is one line of ``text/plain``):
 413    a request body larger than the limit (1 MB by default)
 415    a POST whose Content-Type is neither a form nor ``application/sparql-query``
 500    the result grew past the size limit (the query is stopped), or the engine failed
-503    the deadline passed (checking, waiting and running count): the query is stopped, its
-       checker or worker process killed and replaced
+503    the deadline passed (waiting and running count), or the worker's memory passed its
+       bound: the query is stopped, its worker process killed and replaced
 =====  ===========================================================================
 """
 
@@ -41,12 +41,14 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from kg.engines import QueryResult
+from kg.errors import QueryLimitError, QuerySyntaxError, UnsafeQueryError
 from kg.queries import Query
+from kg.querytext import Scan, scan
 from kg.server import pages
 from kg.server.backend import (
     Answer,
-    CheckerPool,
     DeadlineExceeded,
+    MemoryExceeded,
     QueryJob,
     ResultTooLarge,
     WorkerFailed,
@@ -85,9 +87,13 @@ class ServerConfig:
     cors_origins: tuple[str, ...] = ()
     """Origins allowed to read answers from a browser (``https://example.org``)."""
     workers: int = 2
-    """Oxigraph worker processes: queries that can run at the same time."""
+    """Worker processes: queries that can run at the same time."""
     max_request_bytes: int = 1024 * 1024
     max_result_bytes: int = 16 * 1024 * 1024
+    worker_memory: int = 1024 * 1024 * 1024
+    """Resident bytes a worker may reach while it runs a query; past that: 503, replaced."""
+    isolated: bool = True
+    """Workers in network namespaces of their own (``--no-network-isolation`` turns it off)."""
 
     @property
     def url(self) -> str:
@@ -116,13 +122,11 @@ class Front(ThreadingHTTPServer):
         self,
         config: ServerConfig,
         pool: WorkerPool,
-        checkers: CheckerPool,
         graphs: frozenset[str],
         catalogue: Callable[[], bytes],
     ) -> None:
         self.config = config
         self.pool = pool
-        self.checkers = checkers
         self.graphs = graphs
         self._catalogue_source = catalogue
         self._catalogue: bytes | None = None
@@ -336,14 +340,18 @@ class Handler(BaseHTTPRequestHandler):
             self._service_description()
             return
         deadline = time.monotonic() + self.server.config.timeout
-        kind = self._check(request.query)
-        available = SELECT_TYPES if kind in ("select", "ask") else GRAPH_TYPES
+        judged = self._check(request.query)
+        available = SELECT_TYPES if judged.kind in ("select", "ask") else GRAPH_TYPES
         accept = self.headers.get("Accept")
         chosen = choose(accept, available)
         if chosen is None:
             raise Refusal(406, f"cannot answer in {accept}: use one of {', '.join(available)}")
         left = deadline - time.monotonic()
-        answer = self._ask(request.query, chosen, request.dataset_parameters(), left)
+        base = self._endpoint_url()
+        answer = self._ask(judged.text, chosen, request.dataset_parameters(), left, base)
+        if answer.status == 400:  # Oxigraph's parser: "error at LINE:COLUMN: expected ..."
+            message = answer.body.decode("utf-8", errors="replace").removeprefix("error at ")
+            raise Refusal(400, f"syntax error: {message}")
         if answer.status != 200:
             message = answer.body.decode("utf-8", errors="replace")
             status = answer.status if 400 <= answer.status < 500 else 500
@@ -354,17 +362,19 @@ class Handler(BaseHTTPRequestHandler):
         timeout = self.server.config.timeout
         return Refusal(503, f"query stopped: it did not finish within the {timeout:g} s deadline")
 
-    def _check(self, query: str) -> str:
-        """The query's kind, once a checker has parsed it and found it safe; else refuse."""
+    def _check(self, query: str) -> Scan:
+        """The normalised query, judged safe (:func:`kg.querytext.scan`); else refuse.
+
+        What the worker then runs is this normalised text, never the one that came in.
+        """
         try:
-            verdict = self.server.checkers.check(query, self.server.config.timeout)
-        except DeadlineExceeded:
-            raise self._deadline_passed() from None
-        except WorkerFailed:
-            raise Refusal(400, "the query cannot be checked: the checker failed on it") from None
-        if verdict.status != 200:
-            raise Refusal(verdict.status, verdict.message)
-        return verdict.kind
+            return scan(query, self.server.graphs)
+        except UnsafeQueryError as error:
+            raise Refusal(403, str(error)) from None
+        except QuerySyntaxError as error:
+            raise Refusal(400, f"syntax error: {error}") from None
+        except QueryLimitError as error:
+            raise Refusal(400, str(error)) from None
 
     def _ask(
         self,
@@ -372,12 +382,13 @@ class Handler(BaseHTTPRequestHandler):
         accept: str,
         dataset: list[tuple[str, str]],
         timeout: float | None = None,
+        base: str | None = None,
     ) -> Answer:
         config = self.server.config
         left = config.timeout if timeout is None else timeout
         if left <= 0:
             raise self._deadline_passed()
-        job = QueryJob(query, accept, dataset, config.max_result_bytes)
+        job = QueryJob(query, accept, dataset, config.max_result_bytes, base)
         try:
             return self.server.pool.query(job, left)
         except DeadlineExceeded:
@@ -387,6 +398,11 @@ class Handler(BaseHTTPRequestHandler):
                 500,
                 f"query stopped: its result is larger than {config.max_result_bytes} bytes "
                 "(add a LIMIT)",
+            ) from None
+        except MemoryExceeded:
+            megabytes = config.worker_memory // (1024 * 1024)
+            raise Refusal(
+                503, f"query stopped: it needed more than {megabytes} MiB of memory"
             ) from None
         except WorkerFailed as error:
             raise Refusal(500, f"the query engine failed ({error}); try again") from None
