@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import fcntl
 import io
 import os
@@ -39,6 +40,7 @@ import signal
 import socket
 import struct
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -167,6 +169,7 @@ def _rebuild_error(name: str, message: str) -> KgError:
 def _child(function: Callable[[], Any], write: int, memory: int | None) -> None:
     """In the forked child: isolate, bound memory, run, send ``(ok, payload)``; never return."""
     status = 0
+    faulthandler.disable()  # an engine's abort is reported by the parent, in one line
     try:
         try:
             isolate_network()
@@ -226,16 +229,25 @@ def run_isolated(
     :class:`QueryError` line.
     """
     read, write = os.pipe()
+    errors = tempfile.TemporaryFile()
     try:
         pid = os.fork()
     except OSError as exc:
         os.close(read)
         os.close(write)
+        errors.close()
         raise QueryError(f"cannot start {what}: {exc.strerror}") from None
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         os.close(read)
+        os.dup2(errors.fileno(), 2)
         _child(function, write, memory)
     os.close(write)
+    with errors:
+        return _parent(pid, read, errors, timeout, memory, what)
+
+
+def _parent(pid: int, read: int, errors: Any, timeout: float, memory: int | None, what: str) -> Any:
+    """Collect the child's answer; what it wrote on stderr is passed on unless it died."""
     try:
         data = _read_all(read, time.monotonic() + timeout)
     except TimeoutError:
@@ -248,7 +260,11 @@ def run_isolated(
         os.close(read)
     status = _reap(pid, kill=False)
     if not data:
-        raise _died(status, memory, what)
+        raise _died(status, memory, what)  # an engine's abort message would only confuse
+    errors.seek(0)
+    said = errors.read(1 << 16)
+    if said:
+        sys.stderr.write(said.decode("utf-8", errors="replace"))
     kind, payload = _load_result(data)
     if kind == "error":
         name, message = payload
