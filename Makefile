@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest build clean bench browser-deps
+.PHONY: run test lint typecheck pytest build clean bench bench-load browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## make bench-load: the endpoint under 16 clients on 127.0.0.1 (and bare Oxigraph in the same
+## run) into bench/load.md. A benchmark, not a test: about two minutes.
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -117,6 +117,8 @@ class Front(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
+    """The listen backlog: with the default of 5, a burst of clients loses SYNs (1 s retries)."""
 
     def __init__(
         self,
@@ -157,6 +159,9 @@ class Handler(BaseHTTPRequestHandler):
     """One request: route it, and always answer with CORS headers where the origin is allowed."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    """Headers and body go out as two writes: with Nagle's algorithm the second waits for the
+    client's delayed ACK, 40 ms on every answer (measured: p50 44 ms under load)."""
     server_version = "samarbeidsgrafen"
     sys_version = ""
     timeout = 30
