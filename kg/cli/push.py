@@ -10,6 +10,7 @@ import click
 from kg.cli.options import data_option, timeout_option
 from kg.dataset import load_dataset
 from kg.push import push
+from kg.remote import check_url
 
 
 @click.command("push")
@@ -42,6 +43,9 @@ def command(
 ) -> None:
     """Upload every graph of the dataset to the store at QUERY-URL (one PUT per graph, which
     replaces it), then check that the store counts as many triples in each graph."""
+    check_url(url)  # before anything is loaded: a malformed URL is one line, at once
+    if graph_store is not None:
+        check_url(graph_store)
     password = None
     if password_env is not None:
         if user is None:

@@ -13,6 +13,7 @@ from kg.cli.options import (
     endpoint_option,
     engine_option,
     format_option,
+    max_result_option,
     param_option,
     timeout_option,
 )
@@ -39,6 +40,7 @@ def listing() -> str:
 @engine_option
 @endpoint_option
 @timeout_option
+@max_result_option
 def command(
     query: str | None,
     list_queries: bool,
@@ -49,6 +51,7 @@ def command(
     engine: str | None,
     endpoint: str | None,
     timeout: float | None,
+    max_result_mb: float | None,
 ) -> None:
     """Run the named query NAME from queries/, or the query in FILE.rq, on the data (or on a
     remote SPARQL endpoint with --endpoint)."""
@@ -62,10 +65,17 @@ def command(
         raise click.UsageError(f"{given} and --endpoint exclude each other")
     if timeout is not None and endpoint is None:
         raise click.UsageError("--timeout applies to a remote endpoint: give --endpoint URL")
+    if max_result_mb is not None and endpoint is None:
+        raise click.UsageError("--max-result-mb applies to a remote endpoint: give --endpoint URL")
     chosen = queries.get(query)
     chosen.bindings(params, as_of)  # refuse bad parameters before loading the data
     check_format(chosen.kind, format)
     chosen_engine = open_engine(engine or "rdflib", data=data, endpoint=endpoint, timeout=timeout)
+    if max_result_mb is not None:  # open_engine takes no size limit yet: set it on the engine
+        from kg.remote import MIB, RemoteEngine
+
+        assert isinstance(chosen_engine, RemoteEngine)
+        chosen_engine.max_bytes = int(max_result_mb * MIB)
     result = run(chosen, chosen_engine, params, as_of)
     text = result.serialize(format)
     click.echo(text, nl=not text.endswith("\n"))
