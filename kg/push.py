@@ -320,12 +320,34 @@ def back_up(
     """Save what the store holds in each of ``iris`` into ``folder`` (new or empty; made
     private, 0700): one N-Triples file per graph that exists and a :data:`MANIFEST`. Returns
     ``folder``. No credentials are written."""
+    created = not folder.exists()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if any(folder.iterdir()):
             raise PushError(f"{folder}: the backup folder is not empty (give a new one)")
     except OSError as exc:
         raise OutputError(f"{folder}: cannot make the backup folder ({exc.strerror})") from exc
+    try:
+        return _save(store_url, query_url, iris, folder, timeout, user, password, max_bytes)
+    except BaseException:
+        # nothing was replaced yet: leave no half-made backup behind
+        for written in folder.iterdir():
+            written.unlink(missing_ok=True)
+        if created:
+            folder.rmdir()
+        raise
+
+
+def _save(
+    store_url: str,
+    query_url: str,
+    iris: Sequence[URIRef],
+    folder: Path,
+    timeout: float,
+    user: str | None,
+    password: str | None,
+    max_bytes: int,
+) -> Path:
     entries = []
     for index, iri in enumerate(iris, start=1):
         held = fetch_graph(

@@ -193,9 +193,9 @@ def test_a_refused_put_exits_2_with_status_url_and_graph(tmp_path: Path) -> None
     assert line.endswith(">: Forbidden: read-only store")
 
 
-def test_an_unreachable_store_exits_2() -> None:
+def test_an_unreachable_store_exits_2(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/query"
-    done = run_kg("push", url)
+    done = run_kg("push", url, cwd=tmp_path)
     assert done.returncode == 2
     assert "connection refused" in done.stderr and "127.0.0.1" in done.stderr
 

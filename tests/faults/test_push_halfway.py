@@ -11,7 +11,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from _endpoints import fake_endpoint
+from _endpoints import fake_endpoint, free_port
 from _gsp import GraphStore
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
@@ -197,6 +197,16 @@ def test_a_graph_too_large_to_back_up_stops_before_anything_is_replaced(
         "(not read; raise the limit with --max-result-mb)"
     ]
     assert "PUT" not in methods and store.snapshot() == before
+
+
+def test_a_failed_backup_leaves_no_folder_behind(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/query"
+    done = run_kg("push", url, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.endswith(
+        "(backup; nothing replaced yet): connection refused (is the endpoint running?)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
