@@ -703,17 +703,23 @@ def open_engine(
     endpoint: str | None = None,
     timeout: float | None = None,
     limits: Limits | None = None,
+    max_bytes: int | None = None,
 ) -> Engine:
     """The engine a user asked for: a remote ``endpoint``, else ``name`` over ``data`` loaded.
 
-    ``timeout`` (seconds) applies to a remote endpoint (by default
-    :data:`kg.remote.DEFAULT_TIMEOUT`); a local engine keeps ``limits``.
+    ``timeout`` (seconds) and ``max_bytes`` (the largest answer) apply to a remote endpoint
+    (by default :data:`kg.remote.DEFAULT_TIMEOUT` and :data:`kg.remote.DEFAULT_MAX_BYTES`); a
+    local engine keeps ``limits``.
     """
     if endpoint is not None:
+        from kg.remote import DEFAULT_MAX_BYTES, RemoteEngine
         from kg.remote import DEFAULT_TIMEOUT as REMOTE_TIMEOUT
-        from kg.remote import RemoteEngine
 
-        return RemoteEngine(endpoint, timeout=REMOTE_TIMEOUT if timeout is None else timeout)
+        return RemoteEngine(
+            endpoint,
+            timeout=REMOTE_TIMEOUT if timeout is None else timeout,
+            max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes,
+        )
     if name not in ENGINE_NAMES:
         raise QueryError(f"unknown engine '{name}' (use one of {', '.join(ENGINE_NAMES)})")
     dataset = load_dataset(data)

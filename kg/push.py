@@ -10,6 +10,18 @@ Then it asks the query endpoint, through :class:`kg.remote.RemoteEngine`, how ma
 each graph holds (``COUNT(*)`` inside ``GRAPH``) and compares them with the local counts; a
 difference is an :class:`~kg.errors.EndpointError` naming the graph and both counts.
 
+**A push that fails halfway** says so: :class:`PushIncomplete` names the graphs replaced, the
+one that failed and those never sent. To make that recoverable, :func:`push` can first
+*back up* every graph it is about to replace (``GET`` by the Graph Store Protocol, as
+N-Triples, into a folder with a ``manifest.json``; ``kg push`` does so by default), and
+:func:`restore` puts a backup back: each graph that existed is ``PUT`` again, each that did not
+is ``DELETE``d, and the counts are checked, so the store is as it was before the push. To
+*finish* instead, push only the graphs not replaced (``only=``, ``kg push --only IRI``). A
+restore is itself a sequence of idempotent requests: if it fails halfway, run it again.
+
+Every request has the client's total deadline and size cap (:mod:`kg.transport`); a backup of
+a graph larger than the cap fails before anything is replaced.
+
 Oxigraph serves queries at ``{base}/query`` and the Graph Store Protocol at ``{base}/store``;
 :func:`graph_store_url` derives the second from the first. Other stores name it differently
 (Fuseki: ``/{dataset}/data``), so give it explicitly there.
@@ -17,17 +29,22 @@ Oxigraph serves queries at ``{base}/query`` and the Graph Store Protocol at ``{b
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from rdflib import BNode, Dataset, URIRef, Variable
+from rdflib import BNode, Dataset, Graph, URIRef, Variable
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from kg import canonical
-from kg.errors import EndpointError, OutputError
-from kg.remote import DEFAULT_TIMEOUT, RemoteEngine, check_url, http_request
+from kg.dataset import offline
+from kg.errors import EndpointError, KgError, OutputError
+from kg.remote import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, RemoteEngine, check_url, http_request
 
 CONTENT_TYPE = "application/n-triples"
 """How each graph is sent."""
@@ -36,6 +53,63 @@ COUNT_QUERY = "SELECT (COUNT(*) AS ?triples) WHERE { GRAPH ?graph { ?s ?p ?o } }
 """How many triples a graph holds; ``?graph`` is bound to each graph's IRI."""
 
 _QUERY_SUFFIXES = ("/query", "/sparql")
+
+MANIFEST = "manifest.json"
+"""The file of a backup folder that lists its graphs (IRI, file, triples) and the store."""
+
+_BACKUP_FILE = re.compile(r"graph-[0-9]{3,}\.nt")
+
+
+class PushError(KgError):
+    """A push or restore that cannot start: an unknown ``--only`` graph, a bad backup folder."""
+
+
+class PushIncomplete(KgError):
+    """A push (or restore) stopped halfway: which graphs were replaced, which one failed, which
+    were not sent, and where their previous contents are. ``hints`` are lines a caller adds
+    (the commands that finish or roll back); ``str()`` is the cause on its first line, then one
+    indented line for each of the rest."""
+
+    def __init__(
+        self,
+        cause: KgError,
+        *,
+        done: Sequence[URIRef],
+        failed: URIRef,
+        unsent: Sequence[URIRef],
+        backup: Path | None,
+        verb: str = "replaced",
+    ) -> None:
+        self.cause = cause
+        self.done = tuple(done)
+        self.failed = failed
+        self.unsent = tuple(unsent)
+        self.backup = backup
+        self.verb = verb
+        self.hints: list[str] = []
+        super().__init__(str(cause))
+
+    @property
+    def remaining(self) -> tuple[URIRef, ...]:
+        """The graphs still to send: the one that failed, then those never sent."""
+        return (self.failed, *self.unsent)
+
+    def __str__(self) -> str:
+        total = len(self.done) + 1 + len(self.unsent)
+
+        def iris(graphs: Sequence[URIRef]) -> str:
+            return " ".join(f"<{g}>" for g in graphs) if graphs else "none"
+
+        lines = [
+            str(self.cause),
+            f"{self.verb} ({len(self.done)} of {total}): {iris(self.done)}",
+            f"failed (its state on the store is not known): <{self.failed}>",
+            f"not sent ({len(self.unsent)}): {iris(self.unsent)}",
+        ]
+        if self.backup is not None:
+            lines.append(f"the previous contents of all {total} graphs are in {self.backup}")
+        lines.extend(self.hints)
+        return "\n  ".join(lines)
 
 
 @dataclass(frozen=True)
@@ -77,6 +151,7 @@ class PushReport:
     query_url: str
     store_url: str
     graphs: tuple[GraphUpload, ...]
+    action: str = "pushed"
 
     @property
     def triples(self) -> int:
@@ -88,9 +163,10 @@ class PushReport:
         from kg.render import table
 
         rows = ([str(g.iri), str(g.local), str(g.remote), str(g.status)] for g in self.graphs)
-        text = table(["graph", "triples", "on server", "PUT status"], rows)
+        status = "PUT status" if self.action == "pushed" else "status"
+        text = table(["graph", "triples", "on server", status], rows)
         return (
-            f"{text}\npushed {len(self.graphs)} graphs ({self.triples} triples) to "
+            f"{text}\n{self.action} {len(self.graphs)} graphs ({self.triples} triples) to "
             f"{self.store_url}; the counts at {self.query_url} match"
         )
 
@@ -164,6 +240,7 @@ def put_graph(
     timeout: float = DEFAULT_TIMEOUT,
     user: str | None = None,
     password: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> int:
     """``PUT`` one graph (replacing what the store held under its IRI); returns the status."""
     response = http_request(
@@ -172,6 +249,7 @@ def put_graph(
         data=graph.ntriples(),
         headers={"Content-Type": CONTENT_TYPE},
         timeout=timeout,
+        max_bytes=max_bytes,
         user=user,
         password=password,
         doing=f"PUT <{graph.iri}>",
@@ -189,32 +267,152 @@ def remote_count(engine: RemoteEngine, iri: URIRef) -> int:
         raise EndpointError(engine.url, f"counted {value!r} triples in <{iri}>") from None
 
 
-def push(
-    dataset: Dataset,
-    query_url: str,
+def fetch_graph(
+    store_url: str,
+    iri: URIRef,
     *,
-    store_url: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
     user: str | None = None,
     password: str | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-) -> PushReport:
-    """Upload every named graph of ``dataset`` and check the store's counts; see the module.
-
-    ``store_url`` is the Graph Store Protocol endpoint (default: :func:`graph_store_url` of
-    ``query_url``). ``user`` and ``password`` go to both endpoints as HTTP Basic
-    authentication. Raises :class:`EndpointError` on any failed request, and on the first
-    graph whose count differs (naming it, both counts, and how many others differ).
-    """
-    store_url = check_url(store_url) if store_url is not None else graph_store_url(query_url)
-    engine = RemoteEngine(query_url, timeout=timeout, user=user, password=password)
-    graphs = list(named_graphs(dataset))
-    statuses = [
-        put_graph(store_url, g, timeout=timeout, user=user, password=password) for g in graphs
-    ]
-    uploads = tuple(
-        GraphUpload(g.iri, status, g.triples, remote_count(engine, g.iri))
-        for g, status in zip(graphs, statuses, strict=True)
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> GraphData | None:
+    """What the store holds in graph ``iri`` (``GET``, N-Triples), or ``None`` if it has no
+    such graph (404)."""
+    response = http_request(
+        "GET",
+        graph_url(store_url, iri),
+        headers={"Accept": CONTENT_TYPE},
+        timeout=timeout,
+        user=user,
+        password=password,
+        max_bytes=max_bytes,
+        accept={CONTENT_TYPE},
+        expected="N-Triples",
+        allow=(404,),
+        doing=f"GET <{iri}> (backup; nothing replaced yet)",
     )
+    if response.status == 404:
+        return None
+    graph = Graph(bind_namespaces="none")
+    try:
+        with offline():
+            graph.parse(data=response.body, format="nt")
+    except Exception as exc:  # the parser's own exception types
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise EndpointError(
+            graph_url(store_url, iri),
+            f"GET <{iri}> (backup; nothing replaced yet): not N-Triples: {detail}",
+        ) from exc
+    return GraphData(iri, _lines(graph))
+
+
+def back_up(
+    store_url: str,
+    query_url: str,
+    iris: Sequence[URIRef],
+    folder: Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    user: str | None = None,
+    password: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Path:
+    """Save what the store holds in each of ``iris`` into ``folder`` (new or empty; made
+    private, 0700): one N-Triples file per graph that exists and a :data:`MANIFEST`. Returns
+    ``folder``. No credentials are written."""
+    created = not folder.exists()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if any(folder.iterdir()):
+            raise PushError(f"{folder}: the backup folder is not empty (give a new one)")
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot make the backup folder ({exc.strerror})") from exc
+    try:
+        return _save(store_url, query_url, iris, folder, timeout, user, password, max_bytes)
+    except BaseException:
+        # nothing was replaced yet: leave no half-made backup behind
+        for written in folder.iterdir():
+            written.unlink(missing_ok=True)
+        if created:
+            folder.rmdir()
+        raise
+
+
+def _save(
+    store_url: str,
+    query_url: str,
+    iris: Sequence[URIRef],
+    folder: Path,
+    timeout: float,
+    user: str | None,
+    password: str | None,
+    max_bytes: int,
+) -> Path:
+    entries = []
+    for index, iri in enumerate(iris, start=1):
+        held = fetch_graph(
+            store_url, iri, timeout=timeout, user=user, password=password, max_bytes=max_bytes
+        )
+        entry: dict[str, object] = {"graph": str(iri), "file": None, "triples": 0}
+        if held is not None:
+            name = f"graph-{index:03d}.nt"
+            _write_private(folder / name, held.ntriples())
+            entry.update(file=name, triples=held.triples)
+        entries.append(entry)
+    manifest = {"format": 1, "store": store_url, "query": query_url, "graphs": entries}
+    _write_private(folder / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
+    return folder
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write the backup ({exc.strerror})") from exc
+
+
+def read_backup(folder: Path) -> tuple[str, list[tuple[URIRef, GraphData | None]]]:
+    """The store a backup was taken from, and each graph with its saved contents (``None``: the
+    graph did not exist). A manifest that names a file outside the folder is refused."""
+    where = folder / MANIFEST
+    try:
+        manifest = json.loads(where.read_text(encoding="utf-8"))
+        store = manifest["store"]
+        listed = manifest["graphs"]
+        if (
+            manifest.get("format") != 1
+            or not isinstance(store, str)
+            or not isinstance(listed, list)
+        ):
+            raise ValueError("not a backup manifest of format 1")
+        graphs: list[tuple[URIRef, GraphData | None]] = []
+        for entry in listed:
+            iri = URIRef(entry["graph"])
+            canonical.check_iri(iri)
+            name = entry["file"]
+            if name is None:
+                graphs.append((iri, None))
+                continue
+            if not isinstance(name, str) or not _BACKUP_FILE.fullmatch(name):
+                raise ValueError(f"file {name!r} is not a backup file name")
+            text = (folder / name).read_text(encoding="utf-8")
+            lines = tuple(line + "\n" for line in text.splitlines() if line.strip())
+            if len(lines) != entry["triples"]:
+                raise ValueError(f"{name} holds {len(lines)} triples, not {entry['triples']}")
+            graphs.append((iri, GraphData(iri, lines)))
+    except OSError as exc:
+        raise PushError(
+            f"{folder}: cannot read the backup ({exc.strerror}: {exc.filename})"
+        ) from exc
+    except (ValueError, KeyError, TypeError, KgError) as exc:
+        detail = " ".join(str(exc).split())
+        raise PushError(f"{where}: not a usable backup manifest ({detail})") from exc
+    return store, graphs
+
+
+def _check_counts(query_url: str, uploads: Sequence[GraphUpload]) -> None:
     wrong = [u for u in uploads if not u.matches]
     if wrong:
         first = wrong[0]
@@ -224,11 +422,136 @@ def push(
             f"the store counts {first.remote} triples in graph <{first.iri}>, "
             f"but {first.local} were pushed{more}",
         )
+
+
+def push(
+    dataset: Dataset,
+    query_url: str,
+    *,
+    store_url: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    only: Collection[str] | None = None,
+    backup: Path | None = None,
+) -> PushReport:
+    """Upload every named graph of ``dataset`` (or the ``only`` ones) and check the store's
+    counts; see the module.
+
+    ``store_url`` is the Graph Store Protocol endpoint (default: :func:`graph_store_url` of
+    ``query_url``). ``user`` and ``password`` go to both endpoints as HTTP Basic
+    authentication. ``backup``: a new folder to save the graphs' previous contents in first
+    (:func:`back_up`; :func:`restore` puts them back). Raises :class:`PushIncomplete` when a
+    ``PUT`` fails after others succeeded or not, and :class:`EndpointError` on the first graph
+    whose count differs (naming it, both counts, and how many others differ).
+    """
+    store_url = check_url(store_url) if store_url is not None else graph_store_url(query_url)
+    engine = RemoteEngine(
+        query_url, timeout=timeout, user=user, password=password, max_bytes=max_bytes
+    )
+    graphs = list(named_graphs(dataset))
+    if only is not None:
+        known = {str(g.iri) for g in graphs}
+        for iri in only:
+            if iri not in known:
+                raise PushError(f"--only <{iri}>: the data has no such graph")
+        graphs = [g for g in graphs if str(g.iri) in set(only)]
+    credentials = {"user": user, "password": password, "timeout": timeout, "max_bytes": max_bytes}
+    if backup is not None:
+        back_up(store_url, query_url, [g.iri for g in graphs], backup, **credentials)  # type: ignore[arg-type]
+    statuses: list[int] = []
+    for index, graph in enumerate(graphs):
+        try:
+            statuses.append(put_graph(store_url, graph, **credentials))  # type: ignore[arg-type]
+        except EndpointError as exc:
+            if index == 0 and exc.status is not None:
+                raise  # the store refused the first graph: nothing was replaced
+            raise PushIncomplete(
+                exc,
+                done=[g.iri for g in graphs[:index]],
+                failed=graph.iri,
+                unsent=[g.iri for g in graphs[index + 1 :]],
+                backup=backup,
+            ) from exc
+    uploads = tuple(
+        GraphUpload(g.iri, status, g.triples, remote_count(engine, g.iri))
+        for g, status in zip(graphs, statuses, strict=True)
+    )
+    _check_counts(query_url, uploads)
     return PushReport(query_url, store_url, uploads)
+
+
+def restore(
+    backup: Path,
+    query_url: str,
+    *,
+    store_url: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> PushReport:
+    """Put the graphs saved in ``backup`` back: ``PUT`` each that existed, ``DELETE`` each that
+    did not, then check the counts. The store must be the one the backup was taken from."""
+    store_url = check_url(store_url) if store_url is not None else graph_store_url(query_url)
+    taken_from, graphs = read_backup(backup)
+    if taken_from != store_url:
+        raise PushError(
+            f"{backup}: the backup was taken from {taken_from}, not {store_url} "
+            f"(give --graph-store {taken_from})"
+        )
+    engine = RemoteEngine(
+        query_url, timeout=timeout, user=user, password=password, max_bytes=max_bytes
+    )
+    uploads = []
+    for index, (iri, saved) in enumerate(graphs):
+        try:
+            if saved is None:
+                response = http_request(
+                    "DELETE",
+                    graph_url(store_url, iri),
+                    timeout=timeout,
+                    user=user,
+                    password=password,
+                    max_bytes=max_bytes,
+                    allow=(404,),
+                    doing=f"DELETE <{iri}>",
+                )
+                status, local = response.status, 0
+            else:
+                status = put_graph(
+                    store_url,
+                    saved,
+                    timeout=timeout,
+                    user=user,
+                    password=password,
+                    max_bytes=max_bytes,
+                )
+                local = saved.triples
+        except EndpointError as exc:
+            raise PushIncomplete(
+                exc,
+                done=[g for g, _ in graphs[:index]],
+                failed=iri,
+                unsent=[g for g, _ in graphs[index + 1 :]],
+                backup=None,
+                verb="restored",
+            ) from exc
+        uploads.append(GraphUpload(iri, status, local, remote_count(engine, iri)))
+    _check_counts(query_url, uploads)
+    return PushReport(query_url, store_url, tuple(uploads), action="restored")
 
 
 __all__ = [
     "COUNT_QUERY",
+    "MANIFEST",
+    "PushError",
+    "PushIncomplete",
+    "back_up",
+    "fetch_graph",
+    "read_backup",
+    "restore",
     "GraphData",
     "GraphUpload",
     "PushReport",

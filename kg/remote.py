@@ -1,6 +1,7 @@
 """Query any SPARQL 1.1 endpoint (Fuseki, GraphDB, Virtuoso, QLever, Oxigraph) like a local engine.
 
-:class:`RemoteEngine` sends a query through SPARQLWrapper by the SPARQL 1.1 Protocol and reads
+:class:`RemoteEngine` builds a query request with SPARQLWrapper by the SPARQL 1.1 Protocol, sends
+it through :func:`kg.transport.exchange` and reads
 the answer into the same :class:`kg.engines.QueryResult` as the in-process engines, with typed
 literals, language tags and blank nodes. What it does, and why (convention 9):
 
@@ -15,11 +16,16 @@ literals, language tags and blank nodes. What it does, and why (convention 9):
   :data:`POST_THRESHOLD` bytes goes as a form-encoded POST (``query=`` in the body). That form
   is the one every SPARQL 1.1 server accepts; SPARQLWrapper's direct POST
   (``application/sparql-query``) would also leave a bare ``?`` on the URL.
-- **An explicit timeout**, in seconds, on every socket operation (connect and each read).
-  SPARQLWrapper's own ``setTimeout`` truncates it to whole seconds, and 0.5 becomes no
-  timeout at all; the request is therefore sent here (see :class:`_Client`), which also keeps
-  the HTTP status and the body of an error response.
-- **Errors** (refused, unreachable, timed out, HTTP 4xx/5xx, an unreadable answer) raise
+- **A total deadline, a size cap, the content type first.** The whole request (connect,
+  send, headers, body) ends within the timeout, in seconds, whatever the server does;
+  SPARQLWrapper's own sending (urllib) bounds each read only, and its ``setTimeout`` truncates
+  to whole seconds. An answer over ``max_bytes`` (default 64 MiB) is refused on its
+  ``Content-Length`` or as soon as it passes the cap; an answer whose media type is not SPARQL
+  results (for SELECT and ASK) or an RDF graph (CONSTRUCT, DESCRIBE) is refused on its headers,
+  before its body is read. See :mod:`kg.transport` for how, and why that way.
+- **One check of every URL** (:func:`check_url`): http(s) only, with a host, no spaces, no
+  credentials in it.
+- **Errors** (refused, unreachable, timed out, HTTP 3xx/4xx/5xx, an unreadable answer) raise
   :class:`kg.errors.EndpointError`, one line naming the URL, the status and the start of the
   server's message.
 
@@ -42,16 +48,11 @@ SELECT ?m WHERE { VALUES (?year) { ("2010"^^<http://www.w3.org/2001/XMLSchema#gY
 from __future__ import annotations
 
 import base64
-import http.client
 import re
-import socket
-import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Collection, Mapping
 
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.term import Node
@@ -64,9 +65,12 @@ from kg.errors import EndpointError, ParameterError, QueryError
 from kg.namespaces import bind_prefixes
 from kg.queries import check_safe
 from kg.querytext import QUERY_FORMS, significant
+from kg.transport import DEFAULT_MAX_RESULT_MB, DEFAULT_TIMEOUT, MIB, Response, exchange
 
-DEFAULT_TIMEOUT = 30.0
-"""Seconds to wait for a remote endpoint (connect, and each read) unless told otherwise."""
+DEFAULT_MAX_BYTES = DEFAULT_MAX_RESULT_MB * MIB
+"""The largest answer read from an endpoint unless told otherwise (64 MiB)."""
+
+LIMIT_HINT = "raise the limit with --max-result-mb"
 
 POST_THRESHOLD = 2000
 """A query whose URL-encoded form is longer than this many bytes is POSTed rather than GOT."""
@@ -85,14 +89,16 @@ _RESULT_SYNTAX = {
     "application/xml": "xml",
     "text/xml": "xml",
 }
+"""The media types read as SPARQL results: what was asked for, or its XML form."""
 _GRAPH_SYNTAX = {
     "application/n-triples": "nt",
-    "text/plain": "nt",
     "text/turtle": "turtle",
     "application/x-turtle": "turtle",
     "application/rdf+xml": "xml",
     "application/ld+json": "json-ld",
 }
+"""The media types read as a graph. ``text/plain`` (N-Triples' old name) is not one of them: it
+is what error pages sent with 200 use, so such an answer is refused on its headers."""
 _QUERY_TYPE = {"select": SELECT, "ask": ASK, "construct": CONSTRUCT, "describe": DESCRIBE}
 
 
@@ -217,16 +223,73 @@ def bind_values(text: str, bindings: Mapping[Variable, Node]) -> str:
 # HTTP
 
 
+_HOST_AND_PORT = re.compile(r"[\w.-]+:\d+(?:/.*)?")
+
+
+def shown_url(url: str) -> str:
+    """``url`` fit for a message: credentials in it replaced by ``***``, control characters
+    escaped, on one line.
+
+    >>> shown_url("http://kg:s3cret@example.org/query")
+    'http://***@example.org/query'
+    """
+    head, separator, rest = url.partition("://")
+    if separator:
+        authority, slash, path = rest.partition("/")
+        if "@" in authority:
+            rest = "***@" + authority.rpartition("@")[2] + slash + path
+        url = head + separator + rest
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in url)
+
+
 def check_url(url: str) -> str:
-    """``url`` if it is an absolute ``http`` or ``https`` URL (never ``file:`` and the like).
+    """``url`` if it is an absolute ``http`` or ``https`` URL a request can go to unchanged;
+    anything else is one :class:`EndpointError` saying what is wrong and how to write it.
+
+    This is the one check for every URL the user gives (``kg query --endpoint``, ``kg push``'s
+    query and Graph Store URLs). Refused: another scheme (``file:``, ``ftp:``), no scheme
+    (``localhost:7878``), no host, a malformed host or port (``http://[::1``), spaces, control
+    or non-ASCII characters, and credentials (``user:password@``), which would end up in shell
+    history and in messages: they are given with ``--user`` and ``--password-env`` instead, and
+    are never repeated in the message.
 
     >>> check_url("file:///etc/passwd")
     Traceback (most recent call last):
     kg.errors.EndpointError: file:///etc/passwd: not an http(s) URL
+    >>> check_url("http://kg:s3cret@example.org/query")
+    Traceback (most recent call last):
+    kg.errors.EndpointError: http://***@example.org/query: credentials in the URL are refused ...
     """
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise EndpointError(url, "not an http(s) URL")
+    shown = shown_url(url)
+    if any(not c.isprintable() for c in url):
+        raise EndpointError(shown, "the URL contains a control character")
+    if any(c.isspace() for c in url):
+        raise EndpointError(shown, "the URL contains a space (percent-encode it as %20)")
+    if not url.isascii():
+        raise EndpointError(
+            shown,
+            "the URL contains non-ASCII characters (percent-encode them; a domain name "
+            "in its xn-- form)",
+        )
+    if "://" not in url:
+        if _HOST_AND_PORT.fullmatch(url):
+            raise EndpointError(shown, f"not an http(s) URL (no scheme: write http://{url})")
+        raise EndpointError(shown, "not an http(s) URL")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise EndpointError(shown, f"not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise EndpointError(shown, "not an http(s) URL")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise EndpointError(
+            shown, "credentials in the URL are refused (use --user and --password-env VAR)"
+        )
+    if not parts.hostname:
+        raise EndpointError(shown, "the URL has no host")
+    if port == 0:
+        raise EndpointError(shown, "the URL has port 0")
     return url
 
 
@@ -240,60 +303,6 @@ def basic_auth(user: str, password: str) -> str:
     return f"Basic {token}"
 
 
-def _seconds(timeout: float) -> str:
-    return f"{timeout:g} s"
-
-
-def endpoint_error(url: str, exc: BaseException, timeout: float, doing: str = "") -> EndpointError:
-    """The :class:`EndpointError` for what went wrong talking to ``url``.
-
-    ``doing`` says what was asked (``"PUT <graph>"``) when a message should name it.
-    """
-    prefix = f"{doing}: " if doing else ""
-    if isinstance(exc, urllib.error.HTTPError):
-        try:
-            body = exc.read().decode("utf-8", errors="replace")
-        except Exception:  # the body may be gone with the connection
-            body = ""
-        said = exc.reason if isinstance(exc.reason, str) else ""
-        return EndpointError(url, f"{prefix}{said or 'error'}".strip(), status=exc.code, body=body)
-    reason: Any = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-    if isinstance(reason, TimeoutError | socket.timeout):
-        return EndpointError(url, f"{prefix}no answer within {_seconds(timeout)} (timed out)")
-    if isinstance(reason, ConnectionRefusedError):
-        return EndpointError(url, f"{prefix}connection refused (is the endpoint running?)")
-    if isinstance(reason, socket.gaierror):
-        return EndpointError(url, f"{prefix}unknown host ({reason.strerror or reason})")
-    if isinstance(reason, http.client.HTTPException | ConnectionError):
-        detail = " ".join(str(reason).split()) or type(reason).__name__
-        return EndpointError(url, f"{prefix}the connection broke ({detail})")
-    detail = " ".join(str(reason).split()) or type(reason).__name__
-    return EndpointError(url, f"{prefix}cannot reach the endpoint ({detail})")
-
-
-@dataclass(frozen=True)
-class Response:
-    """An HTTP answer: status, media type (no parameters, lower case) and body."""
-
-    status: int
-    media_type: str
-    body: bytes
-
-
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";")[0].strip().lower()
-
-
-def _read(response: Any, url: str, timeout: float, doing: str = "") -> Response:
-    try:
-        body = response.read()
-    except (OSError, http.client.HTTPException) as exc:
-        raise endpoint_error(url, exc, timeout, doing) from exc
-    finally:
-        response.close()
-    return Response(response.status, _media_type(response.headers.get("Content-Type")), body)
-
-
 def http_request(
     method: str,
     url: str,
@@ -301,37 +310,47 @@ def http_request(
     data: bytes | None = None,
     headers: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     user: str | None = None,
     password: str | None = None,
+    accept: Collection[str] | None = None,
+    expected: str = "",
+    allow: Collection[int] = (),
     doing: str = "",
 ) -> Response:
-    """Send one HTTP request (urllib) and return the answer; an error status, a refused or
-    broken connection, or no answer within ``timeout`` seconds raises :class:`EndpointError`.
+    """Send one HTTP request and return the answer, by :func:`kg.transport.exchange`: the whole
+    request within ``timeout`` seconds, the answer at most ``max_bytes`` bytes, its media type
+    one of ``accept`` (if given) before its body is read. An error status, a refused or broken
+    connection, a redirect or the deadline raises :class:`EndpointError`.
     """
     check_url(url)
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("User-Agent", USER_AGENT)
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
+    sent = {"User-Agent": USER_AGENT, **(headers or {})}
     if user is not None:
-        request.add_header("Authorization", basic_auth(user, password or ""))
-    try:
-        response = urllib.request.urlopen(request, timeout=timeout)
-    except (OSError, http.client.HTTPException) as exc:  # URLError and HTTPError are OSErrors
-        raise endpoint_error(url, exc, timeout, doing) from exc
-    return _read(response, url, timeout, doing)
+        sent["Authorization"] = basic_auth(user, password or "")
+    return exchange(
+        method,
+        url,
+        data=data,
+        headers=sent,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        accept=accept,
+        expected=expected,
+        allow=allow,
+        doing=doing,
+        limit_hint=LIMIT_HINT,
+    )
 
 
 class _Client(SPARQLWrapper):
-    """SPARQLWrapper building the request (method, parameters, headers, credentials); the
-    request is sent here so that the timeout stays a float and an HTTP error keeps its status
-    and body (SPARQLWrapper turns them into exceptions that keep neither as data)."""
+    """SPARQLWrapper, used to build the request (method, parameters, headers, credentials);
+    :meth:`RemoteEngine.send` sends it through :func:`kg.transport.exchange`, under a total
+    deadline and a size cap, which SPARQLWrapper's own sending (urllib) cannot give."""
 
-    request_timeout: float = DEFAULT_TIMEOUT
-
-    def _query(self) -> tuple[Any, str]:
-        request = self._createRequest()
-        return urllib.request.urlopen(request, timeout=self.request_timeout), self.returnFormat
+    def request(self) -> urllib.request.Request:
+        """The request SPARQLWrapper would send."""
+        built: urllib.request.Request = self._createRequest()
+        return built
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,8 +360,9 @@ class _Client(SPARQLWrapper):
 class RemoteEngine:
     """A SPARQL 1.1 endpoint at ``url`` as an :class:`kg.engines.Engine`.
 
-    ``timeout`` is in seconds (connect, and each read). ``user`` and ``password`` are sent as
-    HTTP Basic authentication. ``update_url`` is where SPARQL Update would go; queries never
+    ``timeout`` is in seconds, for the whole request (connect, send, headers and body);
+    ``max_bytes`` caps the answer's size (``--max-result-mb``). ``user`` and ``password`` are
+    sent as HTTP Basic authentication. ``update_url`` is where SPARQL Update would go; queries never
     update (:func:`kg.queries.check_safe` refuses it), and ``kg push`` uses the Graph Store
     Protocol, so it is kept for callers that need to know.
     """
@@ -357,12 +377,16 @@ class RemoteEngine:
         update_url: str | None = None,
         user: str | None = None,
         password: str | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.url = check_url(url)
         self.update_url = check_url(update_url) if update_url is not None else None
         if not timeout > 0:
             raise QueryError(f"the timeout must be a positive number of seconds, not {timeout}")
         self.timeout = float(timeout)
+        if not max_bytes > 0:
+            raise QueryError(f"the size limit must be a positive number of bytes, not {max_bytes}")
+        self.max_bytes = max_bytes
         self.user = user
         self.password = password
 
@@ -376,7 +400,7 @@ class RemoteEngine:
         response = self.send(final, parsed.kind)
         return self._result(response, parsed.kind)
 
-    def client(self, text: str, kind: str) -> SPARQLWrapper:
+    def client(self, text: str, kind: str) -> _Client:
         """The SPARQLWrapper request for ``text`` (a query of ``kind``), ready to send."""
         client = _Client(self.url, updateEndpoint=self.update_url, agent=USER_AGENT)
         client.setOnlyConneg(True)  # no format=, output=, results= on the URL
@@ -393,31 +417,30 @@ class RemoteEngine:
             client.setRequestMethod(URLENCODED)
         else:
             client.setMethod(GET)
-        client.request_timeout = self.timeout
         if self.user is not None:
             client.setCredentials(self.user, self.password or "")
         return client
 
     def send(self, text: str, kind: str) -> Response:
         """Send ``text`` and return the raw answer (errors as :class:`EndpointError`)."""
-        client = self.client(text, kind)
-        try:
-            response = client.query().response
-        except (OSError, http.client.HTTPException) as exc:
-            raise endpoint_error(self.url, exc, self.timeout) from exc
-        return _read(response, self.url, self.timeout)
+        request = self.client(text, kind).request()
+        tabular = kind in ("select", "ask")
+        return exchange(
+            request.get_method(),
+            request.full_url,
+            data=request.data if isinstance(request.data, bytes) else None,
+            headers=dict(request.header_items()),
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            accept=_RESULT_SYNTAX if tabular else _GRAPH_SYNTAX,
+            expected="SPARQL results" if tabular else "an RDF graph",
+            limit_hint=LIMIT_HINT,
+            named=self.url,
+        )
 
     def _result(self, response: Response, kind: str) -> QueryResult:
         tabular = kind in ("select", "ask")
-        syntax = (_RESULT_SYNTAX if tabular else _GRAPH_SYNTAX).get(response.media_type)
-        if syntax is None:
-            expected = "SPARQL results" if tabular else "an RDF graph"
-            raise EndpointError(
-                self.url,
-                f"answered {response.media_type or 'without a Content-Type'}, not {expected}",
-                status=response.status,
-                body=response.body[:200].decode("utf-8", errors="replace"),
-            )
+        syntax = (_RESULT_SYNTAX if tabular else _GRAPH_SYNTAX)[response.media_type]
         try:
             with offline():
                 if tabular:
@@ -437,14 +460,17 @@ class RemoteEngine:
 
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "DEFAULT_TIMEOUT",
+    "LIMIT_HINT",
+    "MIB",
     "POST_THRESHOLD",
     "RemoteEngine",
     "Response",
     "basic_auth",
     "bind_values",
     "check_url",
-    "endpoint_error",
+    "shown_url",
     "http_request",
     "values_block",
     "where_group_start",

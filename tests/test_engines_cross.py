@@ -65,7 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An Oxigraph server holding the project's dataset, pushed by ``kg push``."""
     location = tmp_path_factory.mktemp("oxigraph") / "store"
     with oxigraph_server(location) as base:
-        done = run_kg("push", f"{base}/query")
+        done = run_kg("push", f"{base}/query", cwd=location.parent)  # its backup goes there
         assert done.returncode == 0, done.stderr
         yield base
 
@@ -245,9 +245,11 @@ def test_kg_query_on_each_engine_prints_the_same(server: str) -> None:
     assert answers[0]
 
 
-def test_pushing_twice_keeps_the_same_answers(server: str, remote: RemoteEngine) -> None:
+def test_pushing_twice_keeps_the_same_answers(
+    server: str, remote: RemoteEngine, tmp_path: Path
+) -> None:
     text = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
     before = remote.query(text).as_set()
-    done = run_kg("push", f"{server}/query")
+    done = run_kg("push", f"{server}/query", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert remote.query(text).as_set() == before

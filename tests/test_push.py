@@ -125,7 +125,7 @@ def test_pushing_again_replaces(dataset: Dataset) -> None:
 # The CLI
 
 
-def test_kg_push_sends_basic_auth_from_the_environment() -> None:
+def test_kg_push_sends_basic_auth_from_the_environment(tmp_path: Path) -> None:
     fake = FakeStore()
     with fake_endpoint(fake) as endpoint:
         done = run_kg(
@@ -136,6 +136,7 @@ def test_kg_push_sends_basic_auth_from_the_environment() -> None:
             "--password-env",
             PASSWORD_VARIABLE,
             env={PASSWORD_VARIABLE: "pa:ss wörd"},
+            cwd=tmp_path,
         )
         sent = list(endpoint.requests)
     assert done.returncode == 0, done.stderr
@@ -162,13 +163,15 @@ def test_credentials_are_given_together_and_only_through_the_environment(
     assert message in done.stderr
 
 
-def test_a_count_mismatch_exits_2_naming_the_graph_and_both_counts(dataset: Dataset) -> None:
+def test_a_count_mismatch_exits_2_naming_the_graph_and_both_counts(
+    dataset: Dataset, tmp_path: Path
+) -> None:
     graph = str(VOCAB_GRAPH)
     local = next(g.triples for g in named_graphs(dataset) if str(g.iri) == graph)
     fake = FakeStore(skew={graph: -3})
     with fake_endpoint(fake) as endpoint:
         url = f"{endpoint.url}/query"
-        done = run_kg("push", url)
+        done = run_kg("push", url, cwd=tmp_path)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines == [
@@ -177,12 +180,12 @@ def test_a_count_mismatch_exits_2_naming_the_graph_and_both_counts(dataset: Data
     ]
 
 
-def test_a_refused_put_exits_2_with_status_url_and_graph() -> None:
+def test_a_refused_put_exits_2_with_status_url_and_graph(tmp_path: Path) -> None:
     def answer(request: Recorded) -> Answer:
         return 403, {"Content-Type": "text/plain"}, b"read-only store"
 
     with fake_endpoint(answer) as endpoint:
-        done = run_kg("push", f"{endpoint.url}/query")
+        done = run_kg("push", f"{endpoint.url}/query", "--no-backup", cwd=tmp_path)
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith(f"kg: error: {endpoint.url}/store?graph=https%3A%2F%2Fw3id.org")
@@ -190,14 +193,14 @@ def test_a_refused_put_exits_2_with_status_url_and_graph() -> None:
     assert line.endswith(">: Forbidden: read-only store")
 
 
-def test_an_unreachable_store_exits_2() -> None:
+def test_an_unreachable_store_exits_2(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/query"
-    done = run_kg("push", url)
+    done = run_kg("push", url, cwd=tmp_path)
     assert done.returncode == 2
     assert "connection refused" in done.stderr and "127.0.0.1" in done.stderr
 
 
-def test_the_graph_store_is_derived_or_given() -> None:
+def test_the_graph_store_is_derived_or_given(tmp_path: Path) -> None:
     assert graph_store_url("http://127.0.0.1:7878/sparql") == "http://127.0.0.1:7878/store"
     done = run_kg("push", "http://127.0.0.1:9/fuseki/ds")
     assert done.returncode == 2
@@ -217,7 +220,9 @@ def test_the_graph_store_is_derived_or_given() -> None:
         return fake(request)
 
     with fake_endpoint(routed) as endpoint:
-        done = run_kg("push", f"{endpoint.url}/query", "--graph-store", f"{endpoint.url}/gsp")
+        done = run_kg(
+            "push", f"{endpoint.url}/query", "--graph-store", f"{endpoint.url}/gsp", cwd=tmp_path
+        )
         targets = [r.target for r in endpoint.requests if r.method == "PUT"]
     assert done.returncode == 0, done.stderr
     assert targets and all(t.startswith("/gsp?graph=") for t in targets)
@@ -240,11 +245,11 @@ def _counts(base: str) -> dict[URIRef, int]:
     return {row[0]: int(str(row[1])) for row in result.rows}
 
 
-def test_push_twice_gives_the_same_counts(oxigraph: str, dataset: Dataset) -> None:
-    first = run_kg("push", f"{oxigraph}/query")
+def test_push_twice_gives_the_same_counts(oxigraph: str, dataset: Dataset, tmp_path: Path) -> None:
+    first = run_kg("push", f"{oxigraph}/query", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     after_one = _counts(oxigraph)
-    second = run_kg("push", f"{oxigraph}/query")
+    second = run_kg("push", f"{oxigraph}/query", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert _counts(oxigraph) == after_one
     assert after_one == {g.iri: g.triples for g in named_graphs(dataset)}
@@ -254,7 +259,7 @@ def test_a_changed_graph_replaces_the_old_one(oxigraph: str, tmp_path: Path) -> 
     data = tmp_path / "data"
     shutil.copytree(paths.DATA_DIR, data)
     full = load_dataset(data)
-    run = run_kg("push", f"{oxigraph}/query", "--data", str(data))
+    run = run_kg("push", f"{oxigraph}/query", "--data", str(data), cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     # drop the last statement block of one source file: that graph shrinks on the server
     target = sorted(data.glob("*.trig"))[-1]
@@ -262,7 +267,7 @@ def test_a_changed_graph_replaces_the_old_one(oxigraph: str, tmp_path: Path) -> 
     assert smaller
     fewer = load_dataset(data)
     graph = next(iter(_changed(full, fewer)))
-    run = run_kg("push", f"{oxigraph}/query", "--data", str(data))
+    run = run_kg("push", f"{oxigraph}/query", "--data", str(data), cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     counts = _counts(oxigraph)
     assert counts[graph] == next(g.triples for g in named_graphs(fewer) if g.iri == graph)

@@ -246,9 +246,7 @@ def test_an_answer_that_is_no_sparql_result_is_an_endpoint_error() -> None:
         url = f"{fake.url}/sparql"
         with pytest.raises(EndpointError) as caught:
             RemoteEngine(url).query("ASK {}")
-    assert str(caught.value) == (
-        f"{url}: HTTP 200 answered text/html, not SPARQL results: <html>a login page</html>"
-    )
+    assert str(caught.value) == (f"{url}: HTTP 200 answered text/html, not SPARQL results")
 
 
 def test_broken_json_is_an_endpoint_error() -> None:

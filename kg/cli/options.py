@@ -102,7 +102,7 @@ def _positive_seconds(
 
 
 def timeout_option(function: F) -> F:
-    """``--timeout SECONDS``: how long to wait for a remote endpoint (default 30 s)."""
+    """``--timeout SECONDS``: how long a whole request to a remote endpoint may take (30 s)."""
     return click.option(
         "--timeout",
         "timeout",
@@ -110,7 +110,29 @@ def timeout_option(function: F) -> F:
         default=None,
         metavar="SECONDS",
         callback=_positive_seconds,
-        help="Seconds to wait for the remote endpoint (connect, and each read); default 30.",
+        help="Seconds each request to the remote endpoint may take in all (connect, send, "
+        "headers and body); default 30.",
+    )(function)
+
+
+def _positive_megabytes(
+    ctx: click.Context, param: click.Parameter, value: float | None
+) -> float | None:
+    if value is not None and not value > 0:
+        raise click.BadParameter("must be a positive number of MiB", ctx=ctx, param=param)
+    return value
+
+
+def max_result_option(function: F) -> F:
+    """``--max-result-mb MIB``: the largest answer read from a remote endpoint (64 MiB)."""
+    return click.option(
+        "--max-result-mb",
+        "max_result_mb",
+        type=float,
+        default=None,
+        metavar="MIB",
+        callback=_positive_megabytes,
+        help="The largest answer read from the remote endpoint, in MiB; default 64.",
     )(function)
 
 

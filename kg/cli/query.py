@@ -14,6 +14,7 @@ from kg.cli.options import (
     endpoint_option,
     engine_option,
     format_option,
+    max_result_option,
     param_option,
 )
 from kg.engines import (
@@ -27,6 +28,7 @@ from kg.engines import (
 )
 from kg.errors import QueryLimitError
 from kg.render import table
+from kg.transport import MIB
 
 
 def _require_isolation() -> None:
@@ -85,6 +87,7 @@ def listing() -> str:
     help="Run the local engine even where it cannot be cut off from the network (no Linux "
     "network namespaces): a SERVICE or FROM the checker missed could then make requests.",
 )
+@max_result_option
 def command(
     query: str | None,
     list_queries: bool,
@@ -97,6 +100,7 @@ def command(
     timeout: float | None,
     max_rows: int,
     no_isolation: bool,
+    max_result_mb: float | None,
 ) -> None:
     """Run the named query NAME from queries/, or the query in FILE.rq, on the data (or on a
     remote SPARQL endpoint with --endpoint)."""
@@ -108,6 +112,8 @@ def command(
     if endpoint is not None and (engine is not None or data is not None):
         given = "--engine" if engine is not None else "--data"
         raise click.UsageError(f"{given} and --endpoint exclude each other")
+    if max_result_mb is not None and endpoint is None:
+        raise click.UsageError("--max-result-mb applies to a remote endpoint: give --endpoint URL")
     chosen = queries.get(query)
     chosen.bindings(params, as_of)  # refuse bad parameters before loading the data
     check_format(chosen.kind, format)
@@ -119,7 +125,12 @@ def command(
     if endpoint is None and limits.isolated:
         _require_isolation()
     chosen_engine = open_engine(
-        engine or "rdflib", data=data, endpoint=endpoint, timeout=timeout, limits=limits
+        engine or "rdflib",
+        data=data,
+        endpoint=endpoint,
+        timeout=timeout,
+        limits=limits,
+        max_bytes=None if max_result_mb is None else int(max_result_mb * MIB),
     )
     result = run(chosen, chosen_engine, params, as_of)
     if result.kind == "select" and len(result.rows) > max_rows:
