@@ -33,7 +33,7 @@ from rdflib import Dataset, Graph
 from kg import jsonld as kg_jsonld
 from kg import paths
 from kg.dataset import ONTOLOGY_GRAPH, load_dataset
-from kg.engines import OxigraphEngine, run
+from kg.engines import OxigraphEngine, catalogue_limits, run
 from kg.errors import OutputError, ValidationFailed
 from kg.export import FORMATS, Snapshot, graph_turtle
 from kg.queries import load_query
@@ -89,7 +89,7 @@ def _crosswalk(build_input: BuildInput) -> bytes | None:
     path = paths.QUERIES_DIR / f"{CROSSWALK_QUERY}.rq"
     if not path.is_file():
         return None
-    result = run(load_query(path), OxigraphEngine(build_input.dataset))
+    result = run(load_query(path), OxigraphEngine(build_input.dataset, catalogue_limits()))
     return result.to_csv().encode("utf-8")
 
 

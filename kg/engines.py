@@ -284,6 +284,16 @@ class QueryResult:
             check_format(self.kind, format)
 
 
+def catalogue_limits() -> Limits:
+    """Limits for the catalogue's own queries run by ``kg build``, ``kg validate`` and the
+    summary: no row cap and an hour, isolated where the machine allows it; elsewhere they still
+    run (their texts are the project's files, judged like any other), so that building never
+    depends on network namespaces."""
+    from kg.sandbox import unavailable_reason
+
+    return Limits(timeout=3600.0, max_rows=10**12, isolated=unavailable_reason() is None)
+
+
 # A result travels from the sandboxed child to the parent as plain tuples and strings, so that
 # the parent unpickles no class at all (see kg.sandbox), and every term keeps its lexical form.
 
@@ -753,6 +763,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "ENGINE_NAMES",
     "Limits",
+    "catalogue_limits",
     "pack",
     "unpack",
     "FORMATS",

@@ -338,7 +338,8 @@ def check_safe(text: str, graphs: Collection[str] | None = None) -> ParsedQuery:
 
     ``graphs`` are the IRIs of the dataset's graphs; without it, ``FROM`` may name only the
     project's own graphs (IRIs under ``sgid:``). Every prefix must be declared in ``text``
-    (see :func:`with_prologue`). The SPARQL server front reuses this check.
+    (see :func:`with_prologue`). Engines run :attr:`ParsedQuery.text`, the normalised text that
+    was judged; the server's front judges the same way (:func:`kg.querytext.scan`).
 
     >>> check_safe("SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }")
     Traceback (most recent call last):

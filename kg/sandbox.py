@@ -126,6 +126,17 @@ def unavailable_reason() -> str | None:
     return _probe if isinstance(_probe, str) else None
 
 
+def require_isolation(who: str, doing: str) -> None:
+    """Refuse to go on where ``who`` cannot be cut off the network (the message says why, and
+    which flag runs it anyway: ``--no-network-isolation``, to ``doing`` without that)."""
+    reason = unavailable_reason()
+    if reason is not None:
+        raise SandboxUnavailable(
+            f"cannot cut {who} off the network here: {reason} "
+            f"(pass --no-network-isolation to {doing} anyway, without that protection)"
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # Results through a pipe
 
@@ -371,6 +382,7 @@ __all__ = [
     "SandboxUnavailable",
     "deep_call",
     "isolate_network",
+    "require_isolation",
     "run_isolated",
     "unavailable_reason",
 ]

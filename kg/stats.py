@@ -39,7 +39,7 @@ from rdflib import Dataset, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.dataset import ONTOLOGY_GRAPH, VOCAB_GRAPH, source_graph_iris
-from kg.engines import Engine, QueryResult, RdflibEngine, run
+from kg.engines import Engine, QueryResult, RdflibEngine, catalogue_limits, run
 from kg.namespaces import PROV, RDF
 from kg.queries import Query, get, tagged
 from kg.render import shorten, table
@@ -179,7 +179,7 @@ def summary_text(
     else:
         chosen = [q if isinstance(q, Query) else get(q) for q in example_queries]
     if chosen:
-        answers = answer(chosen, engine or RdflibEngine(dataset))
+        answers = answer(chosen, engine or RdflibEngine(dataset, catalogue_limits()))
         text += "\n\n" + render_answers(answers)
     return text
 

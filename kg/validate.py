@@ -53,7 +53,7 @@ from rdflib.term import Node
 
 from kg import canonical, paths
 from kg.dataset import new_dataset, parse_file, union_graph
-from kg.engines import OxigraphEngine, QueryResult, run
+from kg.engines import OxigraphEngine, QueryResult, catalogue_limits, run
 from kg.errors import QueryError, ShapesError
 from kg.namespaces import ID, RDF, SH, bind_prefixes
 from kg.queries import Query, violation_queries
@@ -447,7 +447,7 @@ def validate(
     if queries:
         # pyoxigraph: the same answers as rdflib (tests/test_engines_cross.py), and cross-node
         # checks that take rdflib minutes on a few thousand memberships take it milliseconds.
-        engine = OxigraphEngine(data)
+        engine = OxigraphEngine(data, catalogue_limits())
         for query in queries:
             from_queries.extend(query_results(query, run(query, engine)))
 

@@ -197,15 +197,6 @@ def test_every_update_form_is_refused(server: serving.Server, name: str) -> None
     assert count_triples(server) == before
 
 
-@pytest.fixture
-def listener() -> Iterator[serving.Listener]:
-    running = serving.Listener()
-    try:
-        yield running
-    finally:
-        running.close()
-
-
 def _service_queries(port: int) -> list[str]:
     target = f"<http://127.0.0.1:{port}/sparql>"
     return [

@@ -101,18 +101,28 @@ def _positive_seconds(
     return value
 
 
-def timeout_option(function: F) -> F:
-    """``--timeout SECONDS``: how long a whole request to a remote endpoint may take (30 s)."""
-    return click.option(
-        "--timeout",
-        "timeout",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        callback=_positive_seconds,
-        help="Seconds each request to the remote endpoint may take in all (connect, send, "
-        "headers and body); default 30.",
-    )(function)
+def timeout_option_with(help: str) -> Callable[[F], F]:
+    """``--timeout SECONDS`` (a positive number, default ``None``) with its own ``help``."""
+
+    def decorate(function: F) -> F:
+        return click.option(
+            "--timeout",
+            "timeout",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            callback=_positive_seconds,
+            help=help,
+        )(function)
+
+    return decorate
+
+
+timeout_option = timeout_option_with(
+    "Seconds each request to the remote endpoint may take in all (connect, send, "
+    "headers and body); default 30."
+)
+"""``--timeout SECONDS``: how long a whole request to a remote endpoint may take (30 s)."""
 
 
 def _positive_megabytes(

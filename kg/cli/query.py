@@ -8,7 +8,6 @@ import click
 
 from kg import queries
 from kg.cli.options import (
-    _positive_seconds,
     as_of_option,
     data_option,
     endpoint_option,
@@ -16,6 +15,7 @@ from kg.cli.options import (
     format_option,
     max_result_option,
     param_option,
+    timeout_option_with,
 )
 from kg.engines import (
     DEFAULT_MAX_ROWS,
@@ -29,18 +29,6 @@ from kg.engines import (
 from kg.errors import QueryLimitError
 from kg.render import table
 from kg.transport import MIB
-
-
-def _require_isolation() -> None:
-    """Refuse, before loading anything, to run an engine that cannot be cut off the network."""
-    from kg.sandbox import SandboxUnavailable, unavailable_reason
-
-    reason = unavailable_reason()
-    if reason is not None:
-        raise SandboxUnavailable(
-            f"cannot cut the query engine off the network here: {reason} "
-            "(pass --no-network-isolation to run it anyway, without that protection)"
-        )
 
 
 def listing() -> str:
@@ -61,15 +49,9 @@ def listing() -> str:
 @data_option
 @engine_option
 @endpoint_option
-@click.option(
-    "--timeout",
-    "timeout",
-    type=float,
-    default=None,
-    metavar="SECONDS",
-    callback=_positive_seconds,
-    help=f"Seconds the query may take: on the local data default {DEFAULT_TIMEOUT:g} "
-    "(the engine is stopped then), on an endpoint default 30.",
+@timeout_option_with(
+    f"Seconds the query may take: on the local data default {DEFAULT_TIMEOUT:g} (the engine "
+    "is stopped then), on an endpoint each request in all, default 30."
 )
 @click.option(
     "--max-rows",
@@ -78,7 +60,7 @@ def listing() -> str:
     default=DEFAULT_MAX_ROWS,
     show_default=True,
     metavar="N",
-    help="Most rows (or triples) a local query may return; more is an error, never a cut.",
+    help="Most rows (or triples) a query may return; more is an error, never a cut.",
 )
 @click.option(
     "--no-network-isolation",
@@ -123,7 +105,9 @@ def command(
         isolated=not no_isolation,
     )
     if endpoint is None and limits.isolated:
-        _require_isolation()
+        from kg.sandbox import require_isolation
+
+        require_isolation("the query engine", "run it")
     chosen_engine = open_engine(
         engine or "rdflib",
         data=data,

@@ -161,16 +161,14 @@ def serve(
 
 def _check_isolation(config: ServerConfig) -> None:
     """Refuse to start where the workers cannot be cut off the network, unless told to."""
-    from kg.sandbox import unavailable_reason
+    from kg.sandbox import require_isolation, unavailable_reason
 
+    if config.isolated:
+        require_isolation("the query workers", "serve")
+        return
     reason = unavailable_reason()
     if reason is None:
         return
-    if config.isolated:
-        raise ServeError(
-            f"cannot cut the query workers off the network here: {reason} "
-            "(pass --no-network-isolation to serve anyway, without that protection)"
-        )
     _say(
         f"WARNING: serving without network isolation ({reason}): a SERVICE query that the "
         "check misses could make this machine send requests"

@@ -63,15 +63,6 @@ def bypasses(port: int) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def listener() -> Iterator[serving.Listener]:
-    running = serving.Listener()
-    try:
-        yield running
-    finally:
-        running.close()
-
-
 def _settle(listener: serving.Listener) -> int:
     time.sleep(0.3)
     return listener.connections
@@ -378,3 +369,19 @@ def test_a_failed_child_is_one_line() -> None:
     with pytest.raises(QueryError) as caught:
         run_isolated(boom, timeout=10)
     assert str(caught.value) == "the query failed: no such thing"
+
+
+@pytestmark_seccomp
+def test_kg_build_needs_no_namespaces(tmp_path: Path) -> None:
+    """The catalogue's own queries (the summary, the crosswalk, the violation queries) run
+    isolated where they can and still run where they cannot: `make run` works anywhere."""
+    done = subprocess.run(
+        [str(serving.kg_executable()), "build", "--out", str(tmp_path / "dist"), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=seccomp.deny_unshare,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (tmp_path / "dist" / "crosswalk.csv").stat().st_size > 0
+    assert (tmp_path / "dist" / "samarbeidsgrafen.nq").stat().st_size > 0
