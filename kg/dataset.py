@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sys
+import sysconfig
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -66,16 +68,25 @@ _guard = threading.local()
 _hook_installed = False
 
 
+def _code_folders() -> list[Path]:
+    """The folders Python may import code from while a parser runs (lazy plugin loading): the
+    standard library, site-packages and this package, resolved."""
+    found = sysconfig.get_paths()
+    names = [found[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in found]
+    return [Path(name).resolve() for name in {*names, str(Path(__file__).parent)}]
+
+
 def _allowed_open(target: object) -> bool:
+    """Whether a parser may open ``target``: a file asked for, or a file inside one of the
+    :func:`_code_folders` (compared as resolved paths, whole components: ``…/kg-private/x`` is
+    not inside ``…/kg``)."""
     allowed: set[str] = getattr(_guard, "allowed", set())
     if not isinstance(target, str | bytes | Path):
         return True  # a file descriptor, already open
-    name = str(Path(target if not isinstance(target, bytes) else target.decode()).resolve())
-    if name in allowed:
+    path = Path(os.fsdecode(target)).resolve()
+    if str(path) in allowed:
         return True
-    # Python itself may import modules while parsing (lazy plugin loading).
-    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(__file__).parent)}
-    return any(name.startswith(str(Path(p).resolve())) for p in prefixes)
+    return any(path.is_relative_to(folder) for folder in _code_folders())
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
