@@ -8,10 +8,12 @@ The steps, and what a failure leaves behind:
 2. validate (:func:`kg.validate.validate`) — a violation raises
    :class:`~kg.errors.ValidationFailed` carrying the report; nothing is written;
 3. render every file in memory (the :data:`WRITERS`, then ``SHA256SUMS``);
-4. write them into a new folder next to ``out`` (same filesystem), rename the old ``out``
-   aside, rename the new one into place, delete the old one. If anything fails, the earlier
-   ``out`` stays exactly as it was and no temporary folder is left; an unwritable place is an
-   :class:`~kg.errors.OutputError` naming the folder.
+4. write them into a new folder next to ``out`` (same filesystem), swap it with the old
+   ``out`` in one step (``renameat2(RENAME_EXCHANGE)``, see :func:`_swap`), delete the old one.
+   If anything fails, the earlier ``out`` stays exactly as it was and no temporary folder is
+   left; an unwritable place is an :class:`~kg.errors.OutputError` naming the folder. A build
+   interrupted by SIGINT or SIGTERM (``kg build``) cleans up the same way; temporary folders
+   left by a build killed outright are removed by the next build.
 
 More outputs (DCAT catalogue, VoID, HTML documentation) are more entries in
 :data:`WRITERS`: a file name and a function from :class:`BuildInput` to bytes (or ``None`` to
@@ -20,8 +22,12 @@ skip the file).
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import hashlib
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterable
@@ -204,6 +210,38 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Remove the temporary folders (``.dist-build-PID-…``, ``.dist-old-PID-…``) that a build
+    killed outright (SIGKILL, power loss) left next to ``out``; returns what was removed.
+
+    A folder whose process is still running belongs to a build in progress and stays.
+    """
+    pattern = re.compile(rf"\.{re.escape(out.name)}-(?:build|old)-(\d+)-[0-9a-f]{{8}}")
+    removed: list[Path] = []
+    try:
+        entries = list(out.parent.iterdir())
+    except OSError:
+        return removed
+    for entry in sorted(entries):
+        found = pattern.fullmatch(entry.name)
+        if found is not None and not _alive(int(found.group(1))):
+            _remove(entry)
+            removed.append(entry)
+    return removed
+
+
 def _write_file(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as stream:
@@ -232,15 +270,18 @@ def check_output_folder(out: Path) -> None:
 def write_folder(out: Path, files: dict[str, bytes]) -> None:
     """Make ``out`` hold exactly ``files`` (name → bytes), all at once.
 
-    The files are written into a new sibling folder (``.dist-build-…`` for ``dist``), which then
-    takes the place of ``out``; the old ``out`` is renamed aside (``.dist-old-…``) first and
-    removed last. On failure ``out`` is left as it was and the sibling is removed. Raises
-    :class:`OutputError` with one line naming ``out``.
+    The files are written into a new sibling folder (``.dist-build-PID-…`` for ``dist``), which
+    is then swapped with ``out`` in one step (:func:`_swap`); the old output is removed last.
+    Temporary folders of earlier builds that were killed are removed first
+    (:func:`remove_stale`). On failure (or SIGINT, or SIGTERM in ``kg build``) ``out`` is left
+    as it was and the sibling is removed. Raises :class:`OutputError` with one line naming
+    ``out``.
     """
     check_output_folder(out)
     staging: Path | None = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(out)
         staging = _sibling(out, "build")
         staging.mkdir()  # mode 0o777 less the umask, like any new folder
         for name, data in files.items():
@@ -255,20 +296,69 @@ def write_folder(out: Path, files: dict[str, bytes]) -> None:
             _remove(staging)
 
 
+RENAME_EXCHANGE = 2
+"""``renameat2`` flag: swap two paths in one step (Linux 3.15+, glibc 2.28+)."""
+_AT_FDCWD = -100
+_UNSUPPORTED = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV}
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        function: Callable[..., int] = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap the paths ``first`` and ``second`` atomically with ``renameat2(RENAME_EXCHANGE)``.
+
+    Returns ``False`` (nothing changed) where the system or the filesystem cannot; raises
+    :class:`OSError` for any other failure.
+    """
+    function = _renameat2()
+    if function is None:
+        return False
+    result = function(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE
+    )
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _UNSUPPORTED:
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
 def _swap(new: Path, out: Path) -> None:
-    """Put folder ``new`` in the place of ``out``; on failure restore ``out``."""
-    old: Path | None = None
-    if out.exists() or out.is_symlink():
-        old = _sibling(out, "old")
-        os.rename(out, old)
+    """Put folder ``new`` in the place of ``out``; on failure ``out`` stays as it was.
+
+    Why ``renameat2(RENAME_EXCHANGE)``: it swaps the two folders in one system call, so there
+    is no moment without an ``out`` (a reader, or a SIGKILL, sees the old folder or the new one)
+    and ``out`` stays a plain folder, as users and tools expect. (A symlink flipped with
+    ``os.replace`` is atomic too, but turns ``dist/`` into a link to a versioned folder, which
+    ``rsync``, ``rm -r`` and web servers treat differently, and needs a migration step.) After the
+    exchange, ``new`` holds the old output and is removed; if the process dies first, the next
+    build removes it (:func:`remove_stale`). Where the exchange is not available (not Linux, or
+    a filesystem without it), the old output is renamed aside and the new one renamed in: two
+    renames, with a moment between them without ``out``.
+    """
+    if not (out.exists() or out.is_symlink()):
+        os.rename(new, out)
+        return
+    if exchange(new, out):
+        _remove(new)  # now the old output
+        return
+    old = _sibling(out, "old")
+    os.rename(out, old)
     try:
         os.rename(new, out)
     except BaseException:
-        if old is not None:
-            os.rename(old, out)
+        os.rename(old, out)
         raise
-    if old is not None:
-        _remove(old)
+    _remove(old)
 
 
 __all__ = [
@@ -282,6 +372,8 @@ __all__ = [
     "build",
     "check_output_folder",
     "checksums",
+    "exchange",
+    "remove_stale",
     "render",
     "write_folder",
 ]

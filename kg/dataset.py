@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sys
+import sysconfig
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import NamespaceManager
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from kg import paths
+from kg import bounds, paths
 from kg.errors import LoadError
 from kg.namespaces import ID, PROV, RDF, SG, bind_prefixes
 
@@ -66,16 +68,25 @@ _guard = threading.local()
 _hook_installed = False
 
 
+def _code_folders() -> list[Path]:
+    """The folders Python may import code from while a parser runs (lazy plugin loading): the
+    standard library, site-packages and this package, resolved."""
+    found = sysconfig.get_paths()
+    names = [found[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in found]
+    return [Path(name).resolve() for name in {*names, str(Path(__file__).parent)}]
+
+
 def _allowed_open(target: object) -> bool:
+    """Whether a parser may open ``target``: a file asked for, or a file inside one of the
+    :func:`_code_folders` (compared as resolved paths, whole components: ``…/kg-private/x`` is
+    not inside ``…/kg``)."""
     allowed: set[str] = getattr(_guard, "allowed", set())
     if not isinstance(target, str | bytes | Path):
         return True  # a file descriptor, already open
-    name = str(Path(target if not isinstance(target, bytes) else target.decode()).resolve())
-    if name in allowed:
+    path = Path(os.fsdecode(target)).resolve()
+    if str(path) in allowed:
         return True
-    # Python itself may import modules while parsing (lazy plugin loading).
-    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(__file__).parent)}
-    return any(name.startswith(str(Path(p).resolve())) for p in prefixes)
+    return any(path.is_relative_to(folder) for folder in _code_folders())
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
@@ -159,28 +170,108 @@ def _load_error(path: Path, text: str, exc: Exception) -> LoadError:
 def parse_file(path: Path, dataset: Dataset, graph: URIRef | None = None) -> None:
     """Parse ``path`` into ``dataset``: quads keep their graphs, triples go to ``graph``.
 
+    The file is read and parsed within the bounds of :mod:`kg.bounds` (size, literal length,
+    nesting, no DTD in RDF/XML, time); JSON-LD whose IRIs are not valid absolute IRIs is
+    refused (:func:`check_jsonld_iris`) rather than silently losing statements.
     Raises :class:`LoadError` naming the file, line and column of a syntax error.
     """
     fmt = syntax_of(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise LoadError(str(path), "no such file", hint="check the path") from None
-    except OSError as exc:
-        raise LoadError(str(path), exc.strerror or str(exc)) from None
+    data = bounds.read_bounded(path)
+    bounds.check_syntax(path, data, fmt)
     text = data.decode("utf-8", errors="replace")
     base = path.resolve().as_uri()
+    parser_format = bounds.SAFE_XML_FORMAT if fmt == "xml" else fmt
     try:
-        with offline(path):
+        with bounds.deadline(path), offline(path):
+            if fmt == "json-ld":
+                check_jsonld_iris(path, text, base)
             if fmt in QUAD_FORMATS:
-                dataset.parse(data=data, format=fmt, publicID=base)
+                dataset.parse(data=data, format=parser_format, publicID=base)
             else:
                 target = dataset.graph(graph if graph is not None else DATASET_DEFAULT_GRAPH_ID)
-                target.parse(data=data, format=fmt, publicID=base)
+                target.parse(data=data, format=parser_format, publicID=base)
     except LoadError:
         raise
+    except RecursionError:
+        raise LoadError(
+            str(path),
+            "nested too deeply for the parser",
+            hint=f"flatten the data; brackets may nest {bounds.MAX_NESTING} deep",
+        ) from None
     except Exception as exc:  # every parser has its own exception types
         raise _load_error(path, text, exc) from None
+
+
+_IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^`\\]*')
+r"""An absolute IRI (RFC 3987, roughly: a scheme, then no space, control or ``<>"{}|^`\``)."""
+
+
+def check_jsonld_iris(path: Path, text: str, base: str) -> None:
+    """Refuse a JSON-LD document with a property, ``@id``, ``@type`` or datatype that is not an
+    absolute IRI after expansion: rdflib drops such statements without a word.
+
+    The document is expanded with PyLD (the project's context served locally, nothing
+    fetched); a key that expands to no IRI is refused as well.
+    """
+    from pyld import jsonld as pyld
+
+    from kg.jsonld import _remote_contexts, _unwrap, document_loader
+
+    def dropped(expanded: str | None) -> None:
+        raise _bad_iri(path, text, expanded or "(none)", "a property that is not an IRI")
+
+    document = json.loads(text)
+    if _remote_contexts(document):
+        return  # refused by the parser, which may not fetch it (see offline)
+    options = {"base": base, "documentLoader": document_loader, "processingMode": "json-ld-1.1"}
+    try:
+        expanded = pyld.expand(document, options, on_property_dropped=dropped)
+    except pyld.JsonLdError as exc:
+        inner = _unwrap(exc)  # a refused URL, wrapped by PyLD
+        if inner is not None:
+            raise inner from None
+        message = " ".join(str(exc.args[0] if exc.args else exc).split())
+        raise LoadError(str(path), f"invalid JSON-LD: {message}", hint="fix the document") from None
+    stack: list[Any] = [expanded]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        is_value = "@value" in node
+        for key, value in node.items():
+            if not key.startswith("@"):
+                _check_iri(path, text, key, "property")
+            elif key == "@id" and isinstance(value, str):
+                _check_iri(path, text, value, "@id")
+            elif key == "@type" and isinstance(value, str | list):
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, str) and item != "@json":
+                        _check_iri(path, text, item, "datatype" if is_value else "@type")
+            if isinstance(value, dict | list):
+                stack.append(value)
+
+
+def _check_iri(path: Path, text: str, iri: str, role: str) -> None:
+    if iri.startswith("_:") or _IRI.fullmatch(iri):
+        return
+    raise _bad_iri(path, text, iri, f"an invalid IRI as {role}")
+
+
+def _bad_iri(path: Path, text: str, iri: str, what: str) -> LoadError:
+    folder = path.resolve().parent.as_uri() + "/"
+    written = iri[len(folder) :] if iri.startswith(folder) else iri  # as written, if relative
+    found = text.find(json.dumps(written, ensure_ascii=False))
+    line = text.count("\n", 0, found) + 1 if found >= 0 else None
+    shown = iri if len(iri) <= 80 else iri[:77] + "..."
+    return LoadError(
+        str(path),
+        f"JSON-LD has {what}: {json.dumps(shown, ensure_ascii=False)}",
+        line=line,
+        hint='write a full IRI without spaces or <>"{}|^`\\ characters',
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -165,8 +165,16 @@ def export(
     """
     data = serialize(dataset, fmt, frame)
     if out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise OutputError(
+                f"cannot write to stdout: {reason} (free some space or use --out FILE)"
+            ) from None
     else:
         write_atomic(out, data)
     return data

@@ -53,15 +53,16 @@ import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Collection, Mapping
+from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.term import Node
 from SPARQLWrapper import ASK, CONSTRUCT, DESCRIBE, GET, POST, SELECT, URLENCODED, SPARQLWrapper
 
-from kg import __version__
+from kg import __version__, bounds
 from kg.dataset import offline
 from kg.engines import QueryResult
-from kg.errors import EndpointError, ParameterError, QueryError
+from kg.errors import EndpointError, LoadError, ParameterError, QueryError
 from kg.namespaces import bind_prefixes
 from kg.queries import check_safe
 from kg.querytext import QUERY_FORMS, significant
@@ -441,13 +442,22 @@ class RemoteEngine:
     def _result(self, response: Response, kind: str) -> QueryResult:
         tabular = kind in ("select", "ask")
         syntax = (_RESULT_SYNTAX if tabular else _GRAPH_SYNTAX)[response.media_type]
+        try:  # the parsers' bounds, as for files: no DTD, no huge literal, no deep nesting
+            bounds.check_syntax(
+                Path(self.url), response.body, "json-ld" if syntax == "json" else syntax
+            )
+        except LoadError as exc:
+            raise EndpointError(
+                self.url, f"sent an answer that is refused: {exc.message}"
+            ) from None
         try:
             with offline():
                 if tabular:
                     result = QueryResult.parse(response.body, syntax)
                 else:
                     graph = bind_prefixes(Graph(bind_namespaces="none"))
-                    graph.parse(data=response.body, format=syntax)
+                    safe = bounds.SAFE_XML_FORMAT if syntax == "xml" else syntax
+                    graph.parse(data=response.body, format=safe)
                     result = QueryResult("construct", graph=graph)
         except Exception as exc:  # every parser has its own exception types
             detail = " ".join(str(exc).split())[:200] or type(exc).__name__

@@ -309,6 +309,7 @@ def test_failure_while_writing_files_leaves_no_trace(
 def test_failure_during_the_swap_restores_the_earlier_dist(
     earlier: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The fallback swap (two renames, where RENAME_EXCHANGE is unavailable) undoes itself."""
     before = state_of(earlier)
     real_rename = os.rename
     calls: list[tuple[str, str]] = []
@@ -319,7 +320,23 @@ def test_failure_during_the_swap_restores_the_earlier_dist(
             raise OSError(5, "Input/output error")
         real_rename(source, target)
 
+    monkeypatch.setattr(kg_build, "exchange", lambda first, second: False)
     monkeypatch.setattr(kg_build.os, "rename", failing_rename)
+    with pytest.raises(OutputError, match="Input/output error"):
+        build(DATA, earlier, shapes=SHAPES)
+    monkeypatch.undo()
+    assert_untouched(earlier, before)
+
+
+def test_failure_of_the_exchange_leaves_the_earlier_dist(
+    earlier: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = state_of(earlier)
+
+    def failing_exchange(first: Path, second: Path) -> bool:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(kg_build, "exchange", failing_exchange)
     with pytest.raises(OutputError, match="Input/output error"):
         build(DATA, earlier, shapes=SHAPES)
     monkeypatch.undo()

@@ -6,14 +6,17 @@ query or endpoint error. Results go to stdout, diagnostics to stderr.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
+import os
 import sys
+from typing import NoReturn
 
 import click
 
 from kg import __version__
-from kg.errors import KgError
+from kg.errors import KgError, OutputError
 
 COMMANDS = {
     "build": "kg.cli.build",
@@ -42,16 +45,58 @@ class LazyGroup(click.Group):
         return command
 
 
+def _parse_timeout(ctx: click.Context, param: click.Parameter, value: float | None) -> None:
+    if value is None:
+        return
+    if not value > 0:
+        raise click.BadParameter("must be a positive number of seconds", ctx=ctx, param=param)
+    from kg import bounds
+
+    bounds.set_parse_seconds(value)
+
+
 @click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="kg")
+@click.option(
+    "--parse-timeout",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    expose_value=False,
+    is_eager=True,
+    callback=_parse_timeout,
+    help="Stop parsing a file that takes longer than this (default 600 seconds per file).",
+)
 def cli() -> None:
     """samarbeidsgrafen: build, validate, query and export the cooperation graph."""
+
+
+STDOUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.ENXIO})
+"""Errors of a write that did not reach the file: stdout on a full disk, ``/dev/full``, a
+vanished terminal."""
+
+
+def _discard_stdout() -> None:
+    """Point stdout at ``/dev/null``, so that the interpreter's last flush of what is still
+    buffered cannot fail (and print a traceback) after the error was reported."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"kg: error: {message}", err=True)
+    sys.exit(code)
 
 
 def main() -> None:
     """Console entry point: runs the CLI and maps library errors to one line and an exit code."""
     try:
         code = cli.main(standalone_mode=False)
+        sys.stdout.flush()  # a full disk shows here, while it can still be reported
         if isinstance(code, int) and code:
             sys.exit(code)
     except click.exceptions.Abort:
@@ -61,9 +106,23 @@ def main() -> None:
         exc.show()
         sys.exit(2)
     except KgError as exc:
-        click.echo(f"kg: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        if isinstance(exc, OutputError) and str(exc).startswith("cannot write to stdout"):
+            _discard_stdout()
+        _fail(str(exc), exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
+        _discard_stdout()
         sys.exit(0)
+    except RecursionError:
+        _fail(
+            "the data is nested too deeply to process "
+            "(blank nodes or lists chained beyond Python's recursion limit; flatten the data)"
+        )
+    except MemoryError:
+        _fail("out of memory (use a smaller data set or a machine with more memory)")
+    except OSError as exc:
+        if exc.errno not in STDOUT_ERRNOS or exc.filename is not None:
+            raise
+        _discard_stdout()
+        _fail(f"cannot write to stdout: {exc.strerror} (free some space or write elsewhere)")

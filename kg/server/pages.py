@@ -85,6 +85,29 @@ def local_path(iri: str) -> str | None:
     return path if resource_iri(path) is not None else None
 
 
+_WEB_IRI = re.compile(r"https?://[^\x00-\x20<>\"{}|^`\\]+", re.IGNORECASE)
+
+
+def link_target(iri: str) -> str | None:
+    """What an ``href`` may point at for ``iri``: the local path of a project IRI, the IRI itself
+    when it is an absolute ``http``/``https`` IRI, else ``None`` (no link at all).
+
+    Only web IRIs become links, so data can never smuggle ``javascript:`` (or ``data:``,
+    ``vbscript:``, ``file:``) into a page a browser runs.
+
+    >>> link_target("https://w3id.org/samarbeidsgrafen/id/organization/oyer")
+    '/id/organization/oyer'
+    >>> link_target("http://www.w3.org/ns/org#member")
+    'http://www.w3.org/ns/org#member'
+    >>> link_target("javascript:alert(1)") is None, link_target("JaVaScRiPt:alert(1)") is None
+    (True, True)
+    """
+    path = local_path(iri)
+    if path is not None:
+        return path
+    return iri if _WEB_IRI.fullmatch(iri) else None
+
+
 def description_query(iri: URIRef) -> str:
     """CONSTRUCT of the triples with ``iri`` as subject and the names of their objects."""
     names = " ".join(canonical.nt_iri(p) for p in DESCRIPTION_PREDICATES)
@@ -144,15 +167,23 @@ def _term_html(term: Node, graph: Graph, names: dict[str, str]) -> str:
     iri = str(term)
     notation = graph.value(term, SKOS.notation)
     name = label(graph, term) or names.get(iri) or (str(notation) if notation else None)
-    path = local_path(iri)
-    href = html.escape(path if path is not None else iri, quote=True)
     shown = html.escape(shorten(term))
     text = f'{html.escape(name)} <span class="iri">{shown}</span>' if name else shown
-    return f'<a href="{href}">{text}</a>'
+    href = link_target(iri)
+    if href is None:  # javascript:, data:, mailto:, urn: … are shown, never linked
+        return f'<span class="iri-text">{text}</span>'
+    return f'<a href="{html.escape(href, quote=True)}">{text}</a>'
 
 
 def _sorted_predicates(predicates: Iterable[Node]) -> list[Node]:
     return sorted(set(predicates), key=lambda p: (p != RDF.type, shorten(p)))
+
+
+def _alternate_link(iri: URIRef) -> list[str]:
+    """The page's ``<link rel="alternate">`` to the resource's Turtle, if it is a web IRI."""
+    if _WEB_IRI.fullmatch(iri) is None:
+        return []
+    return [f'<link rel="alternate" type="text/turtle" href="{html.escape(iri, quote=True)}">']
 
 
 def resource_html(
@@ -184,7 +215,7 @@ def resource_html(
         f"<title>{html.escape(name)} – samarbeidsgrafen</title>",
         '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
         '<link rel="stylesheet" href="/static/style.css">',
-        f'<link rel="alternate" type="text/turtle" href="{html.escape(iri, quote=True)}">',
+        *_alternate_link(iri),
         "</head>",
         "<body>",
         '<header><a href="/">samarbeidsgrafen</a></header>',
@@ -359,6 +390,7 @@ __all__ = [
     "graph_bytes",
     "inbound_query",
     "label",
+    "link_target",
     "local_path",
     "resource_html",
     "resource_iri",

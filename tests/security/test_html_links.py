@@ -1,0 +1,59 @@
+"""Only web IRIs become links on resource pages (issue #7, item 8).
+
+An IRI in the data is whatever a source wrote: ``javascript:alert(1)`` is a valid IRI, and as an
+``href`` it runs script when clicked. The page shows such IRIs as text and links only project
+IRIs (as local paths) and absolute ``http``/``https`` IRIs.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+
+from kg.namespaces import ID, RDFS, SKOS
+from kg.server.pages import resource_html
+
+OYER = ID["organization/oyer"]
+HOSTILE = [
+    "javascript:alert(document.cookie)",
+    "JaVaScRiPt:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+]
+
+
+def hrefs(page: str) -> list[str]:
+    return re.findall(r'href="([^"]*)"', page)
+
+
+@pytest.mark.parametrize("iri", HOSTILE)
+def test_a_hostile_object_iri_is_shown_not_linked(iri: str) -> None:
+    graph = Graph()
+    graph.add((OYER, RDFS.label, Literal("Øyer kommune", lang="nb")))
+    graph.add((OYER, RDFS.seeAlso, URIRef(iri)))
+    page = resource_html(OYER, graph, [])
+    assert all(
+        not h.lower().startswith(("javascript:", "data:", "vbscript:", "file:"))
+        for h in hrefs(page)
+    )
+    assert '<span class="iri-text">' in page
+
+
+@pytest.mark.parametrize("iri", HOSTILE)
+def test_a_hostile_predicate_or_inbound_subject_is_not_linked(iri: str) -> None:
+    graph = Graph()
+    graph.add((OYER, URIRef(iri), Literal("x")))
+    page = resource_html(OYER, graph, [(URIRef(iri), SKOS.related, "Evil")])
+    assert [h for h in hrefs(page) if not h.startswith(("/", "http://", "https://"))] == []
+
+
+def test_project_and_web_iris_stay_links() -> None:
+    graph = Graph()
+    graph.add((OYER, RDFS.seeAlso, URIRef("https://www.wikidata.org/entity/Q484282")))
+    graph.add((OYER, SKOS.related, ID["organization/gausdal"]))
+    links = hrefs(resource_html(OYER, graph, []))
+    assert "https://www.wikidata.org/entity/Q484282" in links
+    assert "/id/organization/gausdal" in links
