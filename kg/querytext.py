@@ -18,8 +18,11 @@ parses and what is sent to Oxigraph or to a remote endpoint, and in it every rea
 :func:`scan` tokenises the normalised text (strings, IRIs, comments, prefixed names with their
 escapes) and refuses, conservatively:
 
-- ``SERVICE``: any word or prefixed name that starts with it, in any case. Oxigraph reads
-  ``SERVICE:x`` and even ``SERVICEex:y`` as the keyword followed by a name;
+- ``SERVICE``: any word, and any prefix of a prefixed name, that contains it, in any
+  case. Oxigraph reads ``SERVICE:x``, ``SERVICEex:y`` and ``trueSERVICE`` as the keyword
+  next to another token; numbers and prefixed names are tokenised exactly as SPARQL says
+  (``1e5SERVICE`` is a number and a word, ``ex:.SERVICE`` a name, a dot and a word);
+- an IRI with ``'`` in it (``1<'>'`` compares to Oxigraph: the quote opens a string);
 - an update: any of the update keywords as a bare word;
 - ``FROM`` and ``FROM NAMED`` a graph not in the dataset;
 - nesting deeper than :data:`MAX_DEPTH`, and a text longer than :data:`MAX_QUERY_CHARS`.
@@ -137,6 +140,11 @@ _SHORT_STRING = r"'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\""
 _NAME_CHAR = r"[\w\-\u00B7\u00C0-\U000EFFFF]"
 _LOCAL_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]"
 _PREFIX = rf"(?:[^\W\d_]{_NAME_CHAR}*(?:\.{_NAME_CHAR}+)*)"
+_LOCAL_FIRST = rf"(?:[\w\u00C0-\U000EFFFF:%]|{_LOCAL_ESCAPE})"
+_LOCAL_NEXT = rf"(?:[\w\-\u00B7\u00C0-\U000EFFFF:%]|{_LOCAL_ESCAPE})"
+_LOCAL = rf"(?:{_LOCAL_FIRST}(?:(?:{_LOCAL_NEXT}|\.)*{_LOCAL_NEXT})?)?"
+"""PN_LOCAL exactly: no '-' or '.' first, no '.' last (``ex:a.`` is a name and a dot)."""
+_NUMBER = r"(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _TOKENS = re.compile(
     rf"""
@@ -146,7 +154,8 @@ _TOKENS = re.compile(
   | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)
   | (?P<var>[?$]{_NAME_CHAR}+)
   | (?P<bnode>_:(?:{_NAME_CHAR}|\.)*)
-  | (?P<pname>{_PREFIX}?:(?:{_NAME_CHAR}|[:.%]|{_LOCAL_ESCAPE})*)
+  | (?P<pname>{_PREFIX}?:{_LOCAL})
+  | (?P<number>{_NUMBER})
   | (?P<word>[^\W\d_]\w*)
   | (?P<punct>.)
     """,
@@ -281,8 +290,16 @@ def scan(
     deepest = 0
     for index, token in enumerate(found):
         word = token.text.upper()
-        if token.kind in ("word", "pname") and word.startswith("SERVICE"):
+        if (token.kind == "pname" and "SERVICE" in word.partition(":")[0]) or (
+            token.kind == "word" and "SERVICE" in word
+        ):  # Oxigraph reads SERVICE:x, true.SERVICE:x and trueSERVICE with the keyword in it
             raise UnsafeQueryError("SERVICE is refused: queries run on this dataset only")
+        if token.kind == "iri" and "'" in token.text:
+            # 1<'>' is a comparison to Oxigraph, an IRI to a tokenizer: the quote would open a
+            # string for one reading only
+            raise QuerySyntaxError(
+                f"{_position(text, token.start)}: an IRI with ' in it is refused (write it as %27)"
+            )
         if token.kind == "punct":
             if token.text in _OPEN:
                 depth += 1

@@ -19,8 +19,11 @@ Two ways in:
   engines use it: the child shares the parent's loaded store copy-on-write, so nothing is
   loaded twice.
 
-As root, ``unshare(CLONE_NEWNET)``; as another user, ``CLONE_NEWUSER | CLONE_NEWNET`` (an
-unprivileged user namespace). Where neither works (another kernel, user namespaces disabled,
+``unshare(CLONE_NEWUSER | CLONE_NEWNET)``: in the new user namespace the process has no
+capability over the namespaces it came from, so not even root can ``setns()`` back; as root
+where user namespaces are off, ``CLONE_NEWNET`` alone. A forked child also closes every file
+descriptor it inherited (an open socket of the parent's would still reach out) and dies with
+its parent (``PR_SET_PDEATHSIG``). Where neither works (another kernel, user namespaces disabled,
 a seccomp filter), :class:`SandboxUnavailable` says why, and callers refuse to run unless the
 user asked, explicitly, to run without isolation.
 """
@@ -50,6 +53,9 @@ from kg.errors import KgError, QueryError, QueryLimitError
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
+MAX_RESULT_BYTES = 1 << 30
+"""The most a sandboxed child may send back (1 GiB of pickled rows)."""
 SIOCGIFFLAGS = 0x8913
 IFF_UP = 0x1
 
@@ -82,8 +88,11 @@ def isolate_network() -> None:
     if _threads() != 1:
         raise SandboxUnavailable("a process must be single-threaded to enter a network namespace")
     libc = _libc()
-    attempts = [CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET] if os.geteuid() == 0 else []
-    attempts = attempts or [CLONE_NEWUSER | CLONE_NEWNET]
+    # A user namespace first, as root too: in it the process holds no capability over the
+    # namespaces it came from, so not even root can setns() back out.
+    attempts = [CLONE_NEWUSER | CLONE_NEWNET]
+    if os.geteuid() == 0:
+        attempts.append(CLONE_NEWNET)  # where user namespaces are off: root's own namespace
     reason = "unshare was not tried"
     for flags in attempts:
         if libc.unshare(flags) == 0:
@@ -210,6 +219,13 @@ def _child(function: Callable[[], Any], write: int, memory: int | None) -> None:
         os._exit(status)
 
 
+def _max_fd() -> int:
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (ValueError, OSError):  # pragma: no cover - every Linux answers
+        return 65536
+
+
 def _address_space() -> int:
     """Bytes of address space this process maps now (``VmSize``)."""
     with contextlib.suppress(OSError, ValueError, IndexError):
@@ -241,6 +257,7 @@ def run_isolated(
     """
     read, write = os.pipe()
     errors = tempfile.TemporaryFile()
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError as exc:
@@ -249,18 +266,35 @@ def run_isolated(
         errors.close()
         raise QueryError(f"cannot start {what}: {exc.strerror}") from None
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
-        os.close(read)
-        os.dup2(errors.fileno(), 2)
+        try:
+            _libc().prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+            if os.getppid() != parent:  # the parent died before the line above
+                os._exit(70)
+            os.dup2(errors.fileno(), 2)
+            os.closerange(3, write)  # nothing the parent had open stays open here
+            os.closerange(write + 1, _max_fd())
+        except BaseException:
+            os._exit(70)
         _child(function, write, memory)
     os.close(write)
-    with errors:
-        return _parent(pid, read, errors, timeout, memory, what)
+    try:
+        with errors:
+            return _parent(pid, read, errors, timeout, memory, what)
+    except BaseException:
+        _reap(pid, kill=True)  # a signal, Ctrl-C: the child never outlives its parent's wait
+        raise
 
 
 def _parent(pid: int, read: int, errors: Any, timeout: float, memory: int | None, what: str) -> Any:
     """Collect the child's answer; what it wrote on stderr is passed on unless it died."""
     try:
         data = _read_all(read, time.monotonic() + timeout)
+    except ResultTooLarge:
+        _reap(pid, kill=True)
+        raise QueryLimitError(
+            f"{what} stopped: its result is larger than {MAX_RESULT_BYTES >> 20} MiB "
+            "(add a LIMIT, or narrow it)"
+        ) from None
     except TimeoutError:
         _reap(pid, kill=True)
         raise QueryLimitError(
@@ -276,15 +310,25 @@ def _parent(pid: int, read: int, errors: Any, timeout: float, memory: int | None
     said = errors.read(1 << 16)
     if said:
         sys.stderr.write(said.decode("utf-8", errors="replace"))
-    kind, payload = _load_result(data)
+    try:
+        kind, payload = _load_result(data)
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        raise QueryError(
+            f"{what} stopped: the engine process sent back no readable result"
+        ) from None
     if kind == "error":
         name, message = payload
         raise _rebuild_error(name, message)
     return payload
 
 
+class ResultTooLarge(Exception):
+    """The child sent more than :data:`MAX_RESULT_BYTES`."""
+
+
 def _read_all(descriptor: int, deadline: float) -> bytes:
     chunks: list[bytes] = []
+    size = 0
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -296,6 +340,9 @@ def _read_all(descriptor: int, deadline: float) -> bytes:
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_RESULT_BYTES:
+            raise ResultTooLarge()
 
 
 def _reap(pid: int, kill: bool) -> int:
@@ -363,12 +410,14 @@ def _deep_call(function: Callable[[], T]) -> T:
     previous_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous_limit, DEEP_RECURSION_LIMIT))
     try:
-        worker = threading.Thread(target=target, name="kg-deep")
-        worker.start()
+        try:
+            worker = threading.Thread(target=target, name="kg-deep")
+            worker.start()
+        finally:
+            threading.stack_size(previous_stack)
+        worker.join()
     finally:
-        threading.stack_size(previous_stack)
-    worker.join()
-    sys.setrecursionlimit(previous_limit)
+        sys.setrecursionlimit(previous_limit)
     ok, value = outcome[0]
     if not ok:
         raise value

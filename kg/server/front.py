@@ -31,7 +31,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,7 @@ CSP = (
 )
 DRAIN_LIMIT_FACTOR = 8
 """A body larger than the limit is read and dropped up to this many times the limit."""
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|^`\\]*")
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
@@ -353,7 +354,11 @@ class Handler(BaseHTTPRequestHandler):
             raise Refusal(406, f"cannot answer in {accept}: use one of {', '.join(available)}")
         left = deadline - time.monotonic()
         base = self._endpoint_url()
-        answer = self._ask(judged.text, chosen, request.dataset_parameters(), left, base)
+        dataset = request.dataset_parameters()
+        for name, value in dataset:
+            if not _ABSOLUTE_IRI.fullmatch(value):
+                raise Refusal(400, f"{name} is not an absolute IRI: {value!r}")
+        answer = self._ask(judged.text, chosen, dataset, left, base)
         if answer.status == 400:  # Oxigraph's parser: "error at LINE:COLUMN: expected ..."
             message = answer.body.decode("utf-8", errors="replace").removeprefix("error at ")
             raise Refusal(400, f"syntax error: {message}")
@@ -373,7 +378,10 @@ class Handler(BaseHTTPRequestHandler):
         What the worker then runs is this normalised text, never the one that came in.
         """
         try:
-            return scan(query, self.server.graphs)
+            judged = scan(query, self.server.graphs)
+            if "service" in judged.text.lower():
+                second_reading(judged.text)
+            return judged
         except UnsafeQueryError as error:
             raise Refusal(403, str(error)) from None
         except QuerySyntaxError as error:
@@ -410,12 +418,15 @@ class Handler(BaseHTTPRequestHandler):
                 503, f"query stopped: it needed more than {megabytes} MiB of memory"
             ) from None
         except WorkerFailed as error:
-            raise Refusal(500, f"the query engine failed ({error}); try again") from None
+            raise Refusal(
+                500, f"the query engine failed on this query ({error}); it was replaced"
+            ) from None
 
     def _endpoint_url(self) -> str:
         host = self.headers.get("Host", "")
         if not _HOST.fullmatch(host):
-            return self.server.config.url + "sparql"
+            bound = replace(self.server.config, port=self.server.server_address[1])
+            return bound.url + "sparql"
         return f"http://{host}/sparql"
 
     def _service_description(self) -> None:
@@ -473,6 +484,25 @@ class Handler(BaseHTTPRequestHandler):
             if key not in rows or (rows[key] is None and name):
                 rows[key] = name
         return [(URIRef(s), URIRef(p), name) for (s, p), name in rows.items()]
+
+
+SECOND_READING_CHARS = 64 * 1024
+"""The longest text that mentions ``service`` the front reads a second time (with rdflib)."""
+
+
+def second_reading(text: str) -> None:
+    """A text that has the letters ``service`` anywhere (a string, an IRI, a name) is also
+    parsed with rdflib's full grammar and refused if that finds a ``SERVICE``, or cannot parse
+    it: two independent readings must both miss it (and the workers cannot connect anyway).
+    Texts without those letters cannot call a service in any reading: the check costs them
+    nothing."""
+    if len(text) > SECOND_READING_CHARS:
+        raise QueryLimitError(
+            f"a query that mentions 'service' may be at most {SECOND_READING_CHARS} characters"
+        )
+    from kg.queries import parse
+
+    parse(text)
 
 
 def _with_charset(media_type: str) -> str:

@@ -140,3 +140,28 @@ def test_the_endpoint_stops_a_worker_past_its_memory_bound(server: serving.Serve
         time.sleep(0.1)
     answer = server.request("GET", ask)
     assert (answer.status, json.loads(answer.body)) == (200, {"head": {}, "boolean": True})
+
+
+def test_the_engine_child_dies_with_kg_query(tmp_path: Path) -> None:
+    """SIGTERM to `kg query` alone (not its process group): the sandboxed child goes too."""
+    import os
+    import signal
+    import subprocess
+
+    process = subprocess.Popen(
+        [str(serving.kg_executable()), "query", _query_file(tmp_path, CROSS_JOIN),
+         "--engine", "oxigraph", "--timeout", "120"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    children: dict[int, str] = {}
+    while time.monotonic() < deadline and not children:
+        children = serving.children(process.pid)
+        time.sleep(0.1)
+    assert children, "kg query started no child"
+    os.kill(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(serving.exists(p) for p in children):
+        time.sleep(0.05)
+    assert not any(serving.exists(pid) for pid in children), "the child outlived kg query"
