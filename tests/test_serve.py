@@ -336,10 +336,13 @@ def test_deeply_nested_query(server: serving.Server) -> None:
 
 
 def test_a_result_past_the_size_limit_is_stopped(server: serving.Server) -> None:
+    """The worker stops serialising at the limit and says so: it stays in service."""
+    before = set(server.workers())
     answer = get(server, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }")
     assert answer.status == 500
     assert "larger than" in answer.text
     assert get(server, "ASK {}").status == 200
+    assert set(server.workers()) == before
 
 
 # --------------------------------------------------------------------------------------------

@@ -173,7 +173,12 @@ class DeadlineExceeded(Exception):
 
 
 class ResultTooLarge(Exception):
-    """The answer grew past the size limit; the worker that ran it has been killed."""
+    """The answer grew past the size limit. ``clean``: the worker stopped serialising and said
+    so itself (it stays in service); otherwise it has been killed."""
+
+    def __init__(self, clean: bool = False) -> None:
+        self.clean = clean
+        super().__init__("result too large")
 
 
 class WorkerFailed(Exception):
@@ -332,8 +337,11 @@ class Worker:
             length = int(header["length"])
         except (ValueError, KeyError, TypeError):
             raise WorkerFailed("the worker sent an unreadable answer") from None
-        if header.get("too_large") or length > job.max_bytes:
+        if length > job.max_bytes:
             raise ResultTooLarge()
+        if header.get("too_large"):
+            self.pipes.exactly(length, deadline, self._watch)  # its one-line message
+            raise ResultTooLarge(clean=True)
         body = self.pipes.exactly(length, deadline, self._watch)
         return Answer(int(header["status"]), str(header["content_type"]), body)
 
@@ -420,7 +428,13 @@ class Pool(Generic[M]):
             raise DeadlineExceeded() from None
         try:
             result = job(member, max(deadline - time.monotonic(), 0.001))
-        except (DeadlineExceeded, ResultTooLarge, WorkerFailed, MemoryExceeded):
+        except ResultTooLarge as exc:
+            if exc.clean:  # the worker stopped by itself and is ready for the next query
+                self._idle.put(member)
+            else:
+                self._replace(member)
+            raise
+        except (DeadlineExceeded, WorkerFailed, MemoryExceeded):
             self._replace(member)
             raise
         except (OSError, ValueError) as exc:
