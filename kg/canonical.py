@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TypeAlias
 
 from pyld.canon import URDNA2015
@@ -55,7 +55,15 @@ INDENT = "    "
 # --------------------------------------------------------------------------------------------
 # Terms in N-Triples syntax
 
-_STRING_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r"}
+_STRING_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+}
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _STRING_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f]')
 _ABSOLUTE_IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^`\\]*')
@@ -77,7 +85,9 @@ def nt_iri(iri: str) -> str:
 
 
 def nt_string(text: str) -> str:
-    """A string literal's quoted form: ``"`` ``\\`` LF and CR escaped, other controls ``\\u``.
+    """A string literal's quoted form in canonical N-Triples (RDF 1.1 §4 of N-Triples, and how
+    Oxigraph writes it): ``"`` ``\\`` and the controls that have one escaped as ``\\t \\b \\n
+    \\r \\f``, other controls and DEL as ``\\uXXXX``, everything else as itself.
 
     >>> print(nt_string('say "hei"\\n'))
     "say \\"hei\\"\\n"
@@ -390,12 +400,17 @@ class _Block:
             parts.append(INDENT * depth + verb + " " + separator.join(objects))
         return " ;\n".join(parts)
 
-    def render(self, depth: int) -> str:
+    def render_roots(self, depth: int) -> list[tuple[str, str]]:
+        """``(subject in N-Triples form, its block)`` for each top-level subject, in order."""
         blocks = []
         for subject in self.roots:
             head = INDENT * depth + self.names.term(subject)
-            blocks.append(head + "\n" + self._predicates(subject, depth + 1) + " .\n")
-        return "\n".join(blocks)
+            text = head + "\n" + self._predicates(subject, depth + 1) + " .\n"
+            blocks.append((nt_term(subject), text))
+        return blocks
+
+    def render(self, depth: int) -> str:
+        return "\n".join(text for _, text in self.render_roots(depth))
 
 
 def turtle(triples: Sequence[Triple], prefixes: Mapping[str, str] | None = None) -> str:
@@ -428,18 +443,229 @@ def trig(quads: Sequence[Quad], prefixes: Mapping[str, str] | None = None) -> st
     return names.header() + "\n".join(parts)
 
 
+# --------------------------------------------------------------------------------------------
+# The same documents from N-Triples lines (the fast path: a store's dump, no rdflib terms)
+#
+# A line is one triple in canonical N-Triples without its newline, ``<s> <p> o .``, exactly as
+# :func:`nt_term` writes each term (and as Oxigraph dumps them). Sorting lines sorts triples by
+# (subject, predicate, object) N-Triples forms, since a space sorts before every character a
+# subject or predicate can end with; so the writers below give the same bytes as the ones above.
+
+_TYPE_NT = nt_iri(str(RDF.type))
+
+GraphLines: TypeAlias = dict[str | None, list[str]]
+"""Graph IRI (``None``: the default graph) → its N-Triples lines."""
+
+
+def split_line(line: str) -> tuple[str, str, str]:
+    """The subject, predicate and object of an N-Triples line, as written.
+
+    >>> split_line('<http://e/s> <http://e/p> "a b" .')
+    ('<http://e/s>', '<http://e/p>', '"a b"')
+    """
+    subject, predicate, rest = line.split(" ", 2)
+    return subject, predicate, rest[:-2]
+
+
+def parse_lines(lines: Iterable[str]) -> list[Triple]:
+    """rdflib triples of some N-Triples lines, blank node labels kept (for the few lines that
+    need the term writers: blank nodes)."""
+    import pyoxigraph as ox
+
+    from kg.engines import from_oxigraph
+
+    text = "".join(line + "\n" for line in lines)
+    triples: list[Triple] = []
+    for quad in ox.parse(text, format=ox.RdfFormat.N_TRIPLES):
+        s, p, o = (from_oxigraph(t) for t in (quad.subject, quad.predicate, quad.object))
+        triples.append((s, p, o))  # type: ignore[arg-type]
+    return triples
+
+
+def canonical_graph_lines(graphs: GraphLines) -> GraphLines:
+    """Each graph's lines, distinct and sorted, blank nodes relabelled ``_:c14nN`` by RDFC-1.0
+    over the quads that mention one (as :func:`canonical_quads` does)."""
+    blank_lines = {g: [line for line in lines if "_:" in line] for g, lines in graphs.items()}
+    quads: list[Quad] = []
+    parsed: dict[str | None, list[Triple]] = {}
+    for g, lines in blank_lines.items():
+        if not lines:
+            continue
+        triples = parse_lines(lines)
+        parsed[g] = triples
+        name = URIRef(g) if g is not None else None
+        quads.extend((s, p, o, name) for s, p, o in triples)
+    labels = canonical_blank_labels(quads) if quads else {}
+
+    def relabel(term: Node) -> Node:
+        return labels.get(term, term) if isinstance(term, BNode) else term
+
+    result: GraphLines = {}
+    for g, lines in graphs.items():
+        if g in parsed:
+            plain = [line for line in lines if "_:" not in line]
+            # a literal may contain "_:": those lines parsed back unchanged
+            rewritten = [
+                f"{nt_term(relabel(s))} {nt_term(p)} {nt_term(relabel(o))} ."
+                for s, p, o in parsed[g]
+            ]
+            lines = plain + rewritten
+        result[g] = sorted(set(lines))
+    return result
+
+
+def union_lines(graphs: GraphLines) -> list[str]:
+    """The distinct lines of all graphs, sorted (the union)."""
+    union: set[str] = set()
+    for lines in graphs.values():
+        union.update(lines)
+    return sorted(union)
+
+
+def nquads_of_lines(graphs: GraphLines) -> str:
+    """N-Quads of canonical graph lines: one line per quad, lines sorted (as :func:`nquads`)."""
+    lines: list[str] = []
+    for g, triples in graphs.items():
+        suffix = " ." if g is None else f" {nt_iri(g)} ."
+        lines.extend(line[:-2] + suffix for line in triples)
+    lines.sort()
+    return "".join(line + "\n" for line in lines)
+
+
+def ntriples_of_lines(lines: Sequence[str]) -> str:
+    """N-Triples of sorted distinct lines (as :func:`ntriples`)."""
+    return "".join(line + "\n" for line in lines)
+
+
+class _LineNames:
+    """:class:`_Names` for terms already in N-Triples form, remembering each IRI's name."""
+
+    def __init__(self, names: _Names) -> None:
+        self.names = names
+        self.cache: dict[str, str] = {}
+
+    def iri(self, written: str) -> str:
+        found = self.cache.get(written)
+        if found is None:
+            found = self.names.iri(written[1:-1]) if "\\" not in written else written
+            self.cache[written] = found
+        return found
+
+    def term(self, written: str) -> str:
+        first = written[0]
+        if first == "<":
+            return self.iri(written)
+        if first == '"':
+            cut = written.rfind('"^^<')
+            if cut > 0:
+                return written[: cut + 3] + self.iri(written[cut + 3 :])
+        return written
+
+
+def _subject_blocks(
+    lines: Sequence[str], names: _LineNames, depth: int
+) -> Iterator[tuple[str, str]]:
+    """``(subject, text)`` of each subject of sorted, blank-node-free lines."""
+    head_indent = INDENT * depth
+    verb_indent = INDENT * (depth + 1)
+    separator = " ,\n" + INDENT * (depth + 2)
+    index, end = 0, len(lines)
+    while index < end:
+        subject = lines[index].split(" ", 1)[0]
+        by_predicate: dict[str, list[str]] = {}
+        while index < end:
+            s, p, o = split_line(lines[index])
+            if s != subject:
+                break
+            by_predicate.setdefault(p, []).append(o)
+            index += 1
+        parts = []
+        types = by_predicate.pop(_TYPE_NT, None)
+        if types is not None:
+            parts.append(verb_indent + "a " + separator.join(names.term(o) for o in types))
+        for p, objects in by_predicate.items():
+            parts.append(
+                verb_indent + names.iri(p) + " " + separator.join(names.term(o) for o in objects)
+            )
+        yield subject, head_indent + names.term(subject) + "\n" + " ;\n".join(parts) + " .\n"
+
+
+def _block_of_lines(
+    lines: Sequence[str],
+    names: _Names,
+    depth: int,
+    shared: set[BNode] = frozenset(),  # type: ignore[assignment]
+) -> str:
+    """One graph's sorted lines as Turtle subject blocks: the fast writer for subjects without
+    blank nodes, :class:`_Block` for those with (inline ``[ … ]`` and lists, as before)."""
+    blank_subjects: set[str] = set()
+    for line in lines:
+        if "_:" in line:
+            s, _, o = split_line(line)
+            if s.startswith("_:") or o.startswith("_:"):
+                blank_subjects.add(s)
+    fast = [line for line in lines if line.split(" ", 1)[0] not in blank_subjects]
+    line_names = _LineNames(names)
+    blocks = list(_subject_blocks(fast, line_names, depth))
+    if blank_subjects:
+        slow = [line for line in lines if line.split(" ", 1)[0] in blank_subjects]
+        block = _Block(
+            sorted(set(parse_lines(slow)), key=lambda t: quad_key((*t, None))), names, shared
+        )
+        blocks.extend(block.render_roots(depth))
+        blocks.sort(key=lambda item: item[0])
+    return "\n".join(text for _, text in blocks)
+
+
+def turtle_of_lines(lines: Sequence[str], prefixes: Mapping[str, str] | None = None) -> str:
+    """Canonical Turtle of sorted distinct lines: the bytes :func:`turtle` writes."""
+    names = _Names(PREFIXES if prefixes is None else prefixes)
+    body = _block_of_lines(lines, names, 0)
+    return names.header() + body
+
+
+def trig_of_lines(graphs: GraphLines, prefixes: Mapping[str, str] | None = None) -> str:
+    """Canonical TriG of canonical graph lines: the bytes :func:`trig` writes."""
+    names = _Names(PREFIXES if prefixes is None else prefixes)
+    graphs_of: dict[str, set[str | None]] = defaultdict(set)
+    for g, lines in graphs.items():
+        for line in lines:
+            if "_:" in line:
+                s, _, o = split_line(line)
+                for term in (s, o):
+                    if term.startswith("_:"):
+                        graphs_of[term].add(g)
+    shared = {BNode(b[2:]) for b, gs in graphs_of.items() if len(gs) > 1}
+    parts = []
+    for g in sorted((g for g in graphs if graphs[g]), key=lambda g: "" if g is None else nt_iri(g)):
+        body = _block_of_lines(graphs[g], names, 0 if g is None else 1, shared)
+        if g is None:
+            parts.append(body)
+        else:
+            parts.append(names.iri(g) + " {\n" + body + "}\n")
+    return names.header() + "\n".join(parts)
+
+
 __all__ = [
     "Quad",
     "Triple",
     "canonical_blank_labels",
+    "canonical_graph_lines",
     "canonical_quads",
     "check_iri",
     "nquads",
+    "nquads_of_lines",
+    "ntriples_of_lines",
+    "split_line",
+    "trig_of_lines",
+    "turtle_of_lines",
+    "union_lines",
     "nt_iri",
     "nt_string",
     "nt_term",
     "ntriples",
     "pyld_dataset",
+    "parse_lines",
     "quad_key",
     "trig",
     "triples_of",

@@ -637,10 +637,45 @@ class OxigraphEngine:
 
     def __init__(self, dataset: Dataset | Graph, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self.store = oxigraph_store(dataset)
+        store = oxigraph_store(dataset)
+        self.store: ox.Store | None = store
+        self.path: Path | None = None
         self._graph_names = frozenset(
-            str(g.value) for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)
+            str(g.value) for g in store.named_graphs() if isinstance(g, ox.NamedNode)
         )
+
+    @classmethod
+    def of_store(cls, store: ox.Store, limits: Limits | None = None) -> OxigraphEngine:
+        """An engine over an existing store whose default graph already holds the union (a
+        :class:`kg.store.LoadedStore`'s), without copying it."""
+        engine = cls.__new__(cls)
+        engine.limits = limits or Limits()
+        engine.store = store
+        engine.path = None
+        engine._graph_names = frozenset(
+            str(g.value) for g in store.named_graphs() if isinstance(g, ox.NamedNode)
+        )
+        return engine
+
+    @classmethod
+    def of_path(
+        cls, path: Path, graph_names: Iterable[str], limits: Limits | None = None
+    ) -> OxigraphEngine:
+        """An engine over a store on disk (a built store, :func:`kg.store.open_cached`),
+        opened read-only by the process that evaluates each query (the sandboxed child: a
+        database is never shared across ``fork``)."""
+        engine = cls.__new__(cls)
+        engine.limits = limits or Limits()
+        engine.store = None
+        engine.path = path
+        engine._graph_names = frozenset(graph_names)
+        return engine
+
+    def _open(self) -> ox.Store:
+        if self.store is None:
+            assert self.path is not None
+            self.store = ox.Store.read_only(str(self.path))
+        return self.store
 
     def graph_names(self) -> set[str]:
         """IRIs of the named graphs (what ``FROM`` may name)."""
@@ -657,7 +692,7 @@ class OxigraphEngine:
 
         def evaluate() -> QueryResult:
             try:
-                result = self.store.query(parsed.text, substitutions=substitutions or None)
+                result = self._open().query(parsed.text, substitutions=substitutions or None)
                 return _from_oxigraph_result(result, max_rows)
             except (QueryError, MemoryError):
                 raise
@@ -732,10 +767,12 @@ def open_engine(
         )
     if name not in ENGINE_NAMES:
         raise QueryError(f"unknown engine '{name}' (use one of {', '.join(ENGINE_NAMES)})")
-    dataset = load_dataset(data)
     if name == "oxigraph":
-        return OxigraphEngine(dataset, limits)
-    return RdflibEngine(dataset, limits)
+        from kg.store import open_cached
+
+        cached = open_cached(data)
+        return OxigraphEngine.of_path(cached.path, cached.graphs, limits)
+    return RdflibEngine(load_dataset(data), limits)
 
 
 def run(

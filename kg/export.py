@@ -28,13 +28,13 @@ the project's prefixes, only absolute IRIs. The dataset is canonicalised once pe
 from __future__ import annotations
 
 import os
+import re
 import sys
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Dataset, Graph, URIRef
 
@@ -42,6 +42,9 @@ from kg import canonical
 from kg import jsonld as kg_jsonld
 from kg.canonical import Quad, Triple
 from kg.errors import OutputError
+
+if TYPE_CHECKING:
+    from kg.store import LoadedStore
 
 
 @dataclass(frozen=True)
@@ -65,30 +68,79 @@ FORMATS: dict[str, Format] = {
 
 
 class Snapshot:
-    """A dataset canonicalised once: its sorted quads, the union's triples, expanded JSON-LD.
+    """A dataset canonicalised once, as sorted N-Triples lines per graph, which every format
+    then reads (see :mod:`kg.canonical`, "the same documents from N-Triples lines").
 
-    Take a snapshot of a dataset that will not change while it is exported.
+    Take a snapshot of a dataset that will not change while it is exported:
+    :meth:`of` for an rdflib dataset or graph, :meth:`of_store` for a loaded store (the build's
+    fast path, no rdflib terms).
     """
 
-    def __init__(self, quads: Iterable[Any]) -> None:
-        self.quads: list[Quad] = canonical.canonical_quads(quads)
+    def __init__(self, graphs: canonical.GraphLines, union: list[str] | None = None) -> None:
+        self.graphs: canonical.GraphLines = graphs
+        """Graph IRI (``None``: the default graph) → its canonical, sorted lines."""
+        self._union = union
 
     @classmethod
     def of(cls, dataset: Dataset | Graph) -> Snapshot:
         """Snapshot of a dataset (all its graphs) or of a single graph (as the default graph)."""
         if isinstance(dataset, Dataset):
-            return cls(dataset.quads((None, None, None, None)))
-        return cls((s, p, o, None) for s, p, o in dataset)
+            quads = canonical.canonical_quads(dataset.quads((None, None, None, None)))
+        else:
+            quads = canonical.canonical_quads((s, p, o, None) for s, p, o in dataset)
+        graphs: canonical.GraphLines = {}
+        nt = canonical.nt_term
+        for s, p, o, g in quads:
+            name = None if g is None else str(g)
+            graphs.setdefault(name, []).append(f"{nt(s)} {nt(p)} {nt(o)} .")
+        return cls({g: sorted(set(lines)) for g, lines in graphs.items()})
+
+    @classmethod
+    def of_store(cls, loaded: LoadedStore, graph: str | None = "*") -> Snapshot:
+        """Snapshot of a loaded store: its named graphs and the triples stated in its default
+        graph (``graph``: only that named graph, as the default graph of the snapshot)."""
+        from kg.store import dump_lines
+
+        if graph != "*":
+            return cls(canonical.canonical_graph_lines({None: dump_lines(loaded.store, graph)}))
+        graphs: canonical.GraphLines = {}
+        if loaded.stated_default:
+            graphs[None] = list(loaded.stated_default)
+        for name in loaded.graph_names():
+            graphs[name] = dump_lines(loaded.store, name)
+        snapshot = cls(canonical.canonical_graph_lines(graphs))
+        snapshot.check_iris()
+        return snapshot
+
+    def check_iris(self) -> None:
+        """Refuse a ``file:`` IRI (what a relative IRI in a data file resolves to), as
+        :func:`kg.canonical.check_iri` does for each term of an rdflib snapshot."""
+        for lines in self.graphs.values():
+            for line in lines:
+                found = _FILE_IRI.search(line)
+                if found is not None:
+                    canonical.check_iri(URIRef(found.group(1)))
+
+    @property
+    def union(self) -> list[str]:
+        """The lines of the union of all graphs, distinct and sorted."""
+        if self._union is None:
+            self._union = canonical.union_lines(self.graphs)
+        return self._union
+
+    @cached_property
+    def quads(self) -> list[Quad]:
+        """The quads as rdflib terms, sorted (for tests and small graphs)."""
+        result: list[Quad] = []
+        for g, lines in self.graphs.items():
+            name = URIRef(g) if g is not None else None
+            result.extend((s, p, o, name) for s, p, o in canonical.parse_lines(lines))
+        return sorted(result, key=canonical.quad_key)
 
     @cached_property
     def triples(self) -> list[Triple]:
-        """The union of all graphs, sorted."""
+        """The union of all graphs as rdflib terms, sorted."""
         return canonical.triples_of(self.quads)
-
-    @cached_property
-    def expanded(self) -> list[dict[str, Any]]:
-        """The union as expanded JSON-LD (shared by the compact and framed views)."""
-        return kg_jsonld.expand(self.triples)
 
     def graph(self, name: URIRef | None) -> list[Triple]:
         """The triples of one graph (``None``: the default graph)."""
@@ -101,18 +153,26 @@ class Snapshot:
         if frame is not None and fmt != "jsonld":
             raise ValueError("a frame applies to the jsonld format only")
         if fmt == "trig":
-            text = canonical.trig(self.quads)
+            text = canonical.trig_of_lines(self.graphs)
         elif fmt == "nquads":
-            text = canonical.nquads(self.quads)
+            text = canonical.nquads_of_lines(self.graphs)
         elif fmt == "turtle":
-            text = canonical.turtle(self.triples)
+            text = canonical.turtle_of_lines(self.union)
         elif fmt == "nt":
-            text = canonical.ntriples(self.triples)
+            text = canonical.ntriples_of_lines(self.union)
         elif frame is not None:
             return kg_jsonld.dumps(kg_jsonld.frame(self.expanded, frame))
         else:
             return kg_jsonld.dumps(kg_jsonld.compact(self.expanded))
         return text.encode("utf-8")
+
+    @cached_property
+    def expanded(self) -> list[dict[str, Any]]:
+        """The union as expanded JSON-LD (shared by the compact and framed views)."""
+        return kg_jsonld.expand(self.triples)
+
+
+_FILE_IRI = re.compile(r"<((?i:file):[^>]*)>")
 
 
 def serialize(dataset: Dataset | Graph, fmt: str, frame: str | None = None) -> bytes:
@@ -120,9 +180,10 @@ def serialize(dataset: Dataset | Graph, fmt: str, frame: str | None = None) -> b
     return Snapshot.of(dataset).render(fmt, frame)
 
 
-def graph_turtle(graph: Graph) -> bytes:
-    """Canonical Turtle of one graph (the ontology, the shapes)."""
-    return canonical.turtle(Snapshot.of(graph).triples).encode("utf-8")
+def graph_turtle(graph: Graph | Snapshot) -> bytes:
+    """Canonical Turtle of one graph (the ontology, the shapes), or of a snapshot's union."""
+    snapshot = graph if isinstance(graph, Snapshot) else Snapshot.of(graph)
+    return snapshot.render("turtle")
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -34,6 +34,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rdflib import Dataset, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -111,6 +112,65 @@ def summarize(dataset: Dataset, report: ValidationReport | None = None) -> Summa
     )
 
 
+GRAPH_SIZES = """
+SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g
+"""
+GRAPH_SOURCES = """
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX sg: <https://w3id.org/samarbeidsgrafen/ontology#>
+SELECT ?g ?source ?isSource WHERE {
+  GRAPH ?g { ?g prov:wasDerivedFrom ?source }
+  BIND(EXISTS { GRAPH ?g { ?g a sg:SourceGraph } } AS ?isSource)
+}
+"""
+CLASS_COUNTS = f"""
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+  GRAPH ?g {{ ?s a ?class }}
+  FILTER(isIRI(?class) && ?g NOT IN (<{ONTOLOGY_GRAPH}>, <{VOCAB_GRAPH}>))
+}} GROUP BY ?class
+"""
+
+
+def summarize_store(
+    store: Any, stated_default: int = 0, report: ValidationReport | None = None
+) -> Summary:
+    """:func:`summarize` of a store whose default graph holds the union (see :mod:`kg.store`),
+    by three aggregate queries (``stated_default``: triples stated outside any named graph)."""
+    import pyoxigraph as ox
+
+    sizes = {row["g"].value: int(row["n"].value) for row in store.query(GRAPH_SIZES)}
+    sources: dict[str, list[str]] = defaultdict(list)
+    kinds: dict[str, bool] = {}
+    for row in store.query(GRAPH_SOURCES):
+        if isinstance(row["source"], ox.NamedNode):
+            sources[row["g"].value].append(row["source"].value)
+        kinds[row["g"].value] = kinds.get(row["g"].value, False) or row["isSource"].value == "true"
+    graphs: list[GraphCount] = []
+    if stated_default:
+        graphs.append(GraphCount(None, "default", None, stated_default))
+    for iri, size in sizes.items():
+        if URIRef(iri) in MODEL_GRAPHS:
+            graphs.append(GraphCount(URIRef(iri), MODEL_GRAPHS[URIRef(iri)], None, size))
+            continue
+        found = sorted(sources.get(iri, []))
+        kind = "source" if kinds.get(iri) else "other"
+        graphs.append(GraphCount(URIRef(iri), kind, URIRef(found[0]) if found else None, size))
+    order = {"source": 0, "other": 1, "default": 2, "ontology": 3, "vocabularies": 4}
+    graphs.sort(key=lambda g: (order[g.kind], str(g.iri or "")))
+    counted = [
+        (URIRef(row["class"].value), int(row["n"].value)) for row in store.query(CLASS_COUNTS)
+    ]
+    classes = sorted(counted, key=lambda i: (-i[1], shorten(i[0])))
+    total = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    return Summary(
+        triples=next(int(row["n"].value) for row in total),
+        graphs=tuple(graphs),
+        classes=tuple(classes),
+        violations=len(report.violations) if report is not None else None,
+        warnings=len(report.warnings) if report is not None else None,
+    )
+
+
 def render_summary(summary: Summary, validation_note: str | None = None) -> str:
     """The summary as text: totals, a table of graphs, a table of classes, a validation line.
 
@@ -164,7 +224,7 @@ def answer(queries: Sequence[Query], engine: Engine) -> dict[str, tuple[Query, Q
 
 
 def summary_text(
-    dataset: Dataset,
+    dataset: Dataset | Summary,
     report: ValidationReport | None = None,
     example_queries: Sequence[str | Query] | None = (),
     *,
@@ -173,13 +233,17 @@ def summary_text(
 ) -> str:
     """Summary, then the answers of ``example_queries`` (names or queries; ``None``: the
     catalogue's queries tagged ``example``; empty: no answers)."""
-    text = render_summary(summarize(dataset, report), validation_note)
+    summary = dataset if isinstance(dataset, Summary) else summarize(dataset, report)
+    text = render_summary(summary, validation_note)
     if example_queries is None:
         chosen = catalogue_examples()
     else:
         chosen = [q if isinstance(q, Query) else get(q) for q in example_queries]
     if chosen:
-        answers = answer(chosen, engine or RdflibEngine(dataset, catalogue_limits()))
+        if engine is None:
+            assert isinstance(dataset, Dataset), "give the engine with a Summary"
+            engine = RdflibEngine(dataset, catalogue_limits())
+        answers = answer(chosen, engine)
         text += "\n\n" + render_answers(answers)
     return text
 
@@ -193,5 +257,6 @@ __all__ = [
     "render_answers",
     "render_summary",
     "summarize",
+    "summarize_store",
     "summary_text",
 ]

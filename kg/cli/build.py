@@ -8,18 +8,22 @@ interrupted by SIGINT or SIGTERM ("Aborted.", the earlier output left as it was)
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
-from kg.build import build
+from kg.build import BuildResult, build
 from kg.cli.options import data_option, shapes_option
 from kg.errors import ValidationFailed
+from kg.export import write_atomic
+from kg.progress import Stages
 from kg.render import table
-from kg.stats import summary_text
 from kg.validate import ValidationReport
 
 
@@ -42,6 +46,14 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _shacl_engine_option(function: Any) -> Any:
+    try:
+        from kg.cli.options import shacl_engine_option
+    except ImportError:  # pragma: no cover - until the option lands
+        return click.option("--shacl-engine", default="turbo", show_default=True)(function)
+    return shacl_engine_option(function)
+
+
 @click.command("build")
 @data_option
 @click.option(
@@ -52,21 +64,75 @@ def sigterm_as_interrupt() -> Iterator[None]:
     help="Output folder; replaced only when the build succeeds.",
 )
 @shapes_option
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
-def command(data: Path | None, out: Path, shapes: tuple[Path, ...], quiet: bool) -> None:
-    """Build dist/: every export format, framed views, context, ontology, shapes, checksums."""
+@_shacl_engine_option
+@click.option(
+    "--timings",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Write the stage times as JSON to FILE (also when the build fails).",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Do not keep the built store for kg query, kg stats and kg serve (KG_CACHE_DIR).",
+)
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Print nothing on success (no progress, no tables)."
+)
+def command(
+    data: Path | None,
+    out: Path,
+    shapes: tuple[Path, ...],
+    shacl_engine: str,
+    timings: Path | None,
+    no_cache: bool,
+    quiet: bool,
+) -> None:
+    """Build dist/: every export format, framed views, context, ontology, shapes, checksums.
+
+    On a terminal, the stages show while they run and their times at the end."""
+    stages = Stages(show=not quiet and sys.stderr.isatty())
     try:
         with sigterm_as_interrupt():
-            result = build(data, out, shapes=list(shapes) or None)
+            result = build(
+                data,
+                out,
+                shapes=list(shapes) or None,
+                shacl_engine=shacl_engine,
+                stages=stages,
+                cache=not no_cache,
+            )
+        with stages.stage("summary"):
+            summary = _summary(result)
     except ValidationFailed as failed:
+        stages.close()
         # The table on stdout; kg.cli.main prints the one-line error and exits 1.
         if isinstance(failed.report, ValidationReport):
             click.echo(failed.report.to_table())
         raise
+    finally:
+        stages.close()
+        if timings is not None:
+            write_atomic(timings, (json.dumps(stages.to_json(), indent=2) + "\n").encode())
     if quiet:
         return
-    click.echo(summary_text(result.dataset, result.report, example_queries=None))
+    click.echo(summary)
     click.echo()
     rows = [[f.name, str(f.size)] for f in result.files]
     click.echo(f"wrote {len(result.files)} files to {result.out}/")
     click.echo(table(["file", "bytes"], rows))
+    if stages.show:
+        click.echo("\n" + stages.table(), err=True)
+
+
+def _summary(result: BuildResult) -> str:
+    """The summary of the built store and the answers of the catalogue's example queries."""
+    from kg.build import BUILD_QUERY_LIMITS
+    from kg.engines import OxigraphEngine
+    from kg.stats import summarize_store, summary_text
+
+    loaded = result.loaded
+    summary = summarize_store(loaded.store, len(loaded.stated_default), result.report)
+    engine = OxigraphEngine.of_store(loaded.store, BUILD_QUERY_LIMITS)
+    return summary_text(summary, result.report, example_queries=None, engine=engine)

@@ -155,7 +155,8 @@ def engine_option(function: F) -> F:
         "engine",
         type=click.Choice(list(ENGINE_NAMES)),
         default=None,
-        help="In-process engine: rdflib (default) or oxigraph (faster on large data).",
+        help="In-process engine: oxigraph (default: the built store, kept in KG_CACHE_DIR and "
+        "made once when the data changes) or rdflib (parses the data on every run).",
     )(function)
 
 

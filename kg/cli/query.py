@@ -109,7 +109,7 @@ def command(
 
         require_isolation("the query engine", "run it")
     chosen_engine = open_engine(
-        engine or "rdflib",
+        engine or "oxigraph",
         data=data,
         endpoint=endpoint,
         timeout=timeout,

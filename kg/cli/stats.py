@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from kg.cli.options import data_option
-from kg.dataset import load_dataset
 from kg.errors import ShapesError
 from kg.stats import summary_text
 from kg.validate import ValidationReport, validate
@@ -22,12 +21,23 @@ from kg.validate import ValidationReport, validate
     help="Also answer the catalogue's queries tagged 'example'.",
 )
 def command(data: Path | None, with_queries: bool) -> None:
-    """Summarise the data: graphs and their sizes, entities per class, validation results."""
-    dataset = load_dataset(data)
+    """Summarise the data: graphs and their sizes, entities per class, validation results.
+
+    Reads the store ``kg build`` kept for these inputs (made first when there is none)."""
+    from kg import store
+    from kg.engines import OxigraphEngine, catalogue_limits
+    from kg.stats import summarize_store
+
+    cached = store.open_cached(data)
+    opened = cached.open()
     report: ValidationReport | None = None
     note = None
     try:
-        report = validate(dataset)
+        report = validate(opened)
     except ShapesError as exc:
         note = str(exc)
-    click.echo(summary_text(dataset, report, None if with_queries else (), validation_note=note))
+    summary = summarize_store(opened, len(cached.stated_default), report)
+    engine = OxigraphEngine.of_path(cached.path, cached.graphs, catalogue_limits())
+    del opened  # the engine's child opens its own
+    chosen = None if with_queries else ()
+    click.echo(summary_text(summary, report, chosen, engine=engine, validation_note=note))

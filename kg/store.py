@@ -1,0 +1,515 @@
+"""The store at the core: pyoxigraph loads, unions and serialises; a built store persists.
+
+A build loads the ontology, the code lists and the data into one in-memory
+:class:`pyoxigraph.Store` with Oxigraph's own (Rust) parsers, after the same bounds checks as
+every parse (:mod:`kg.bounds`): one named graph per source, as written in the files; resource
+provenance derived as :func:`kg.dataset.derive_provenance` does; and the **default graph holding
+the union of all graphs, each triple once** (what rdflib's union default graph answers;
+Oxigraph's own union option counts a triple once per graph that states it). Triples a file
+states outside any graph (a Turtle data file) are remembered as :attr:`LoadedStore.stated_default`,
+for the exports and statistics, since the default graph itself holds the union.
+
+rdflib stays the Python API users know and what libraries need (a
+:class:`rdflib.Dataset` is made from the store on demand, :meth:`LoadedStore.dataset`), not the
+build's hot path.
+
+**Persistence.** :func:`save` writes a store to a cache folder keyed by the checksums of its
+inputs (:func:`inputs_key`), with a manifest (inputs, graphs, the triples stated in the default
+graph, the validation report); :func:`open_cached` finds it again for ``kg query``, ``kg stats``
+and ``kg serve``, which then open it read-only instead of parsing the data. The cache folder is
+``KG_CACHE_DIR`` (default ``.kg-cache`` in the project root); a manifest is written last and
+renamed into place, so a half-written store is never found; stores not used by the newest
+:data:`KEEP` builds are removed.
+
+Parsing is offline by construction: Oxigraph's TriG, N-Quads, Turtle and N-Triples parsers read
+only the bytes given (no imports, no contexts); JSON-LD and RDF/XML go through
+:func:`kg.dataset.parse_file` (offline, bounded) and are copied in. A syntax error is reported by
+re-reading the file with rdflib, so that its one-line message (file, line, column) is the
+project's usual one; where rdflib accepts what Oxigraph refuses, Oxigraph's message is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from kg import bounds, paths
+from kg.errors import LoadError, OutputError
+
+if TYPE_CHECKING:
+    from rdflib import Dataset
+
+STORE_FORMAT = 1
+"""Version of what :func:`save` writes; a new version makes every cached store stale."""
+KEEP = 3
+"""How many cached stores stay (the newest by use)."""
+ID = "https://w3id.org/samarbeidsgrafen/id/"
+ONTOLOGY_GRAPH = ID + "graph/ontology"
+VOCAB_GRAPH = ID + "graph/vocabularies"
+_PROV = "http://www.w3.org/ns/prov#"
+_SG = "https://w3id.org/samarbeidsgrafen/ontology#"
+
+OX_FORMATS: dict[str, ox.RdfFormat] = {
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+}
+"""The syntaxes Oxigraph parses here (by :func:`kg.dataset.syntax_of` name); others go
+through rdflib."""
+
+DERIVE_PROVENANCE = f"""
+PREFIX prov: <{_PROV}>
+PREFIX sg: <{_SG}>
+INSERT {{ GRAPH ?g {{ ?s prov:wasDerivedFrom ?source }} }}
+WHERE {{
+  GRAPH ?g {{ ?g a sg:SourceGraph ; prov:wasDerivedFrom ?source . }}
+  {{ SELECT DISTINCT ?g ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s)) }} }}
+  FILTER(?s != ?g)
+  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g prov:wasDerivedFrom ?s }} }}
+}}
+"""
+"""Every IRI described in a source graph gets ``prov:wasDerivedFrom`` each source of that
+graph, in that graph (the graph and its sources themselves excepted): the rule of
+:func:`kg.dataset.derive_provenance`."""
+
+UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+"""Copy every named graph's triples into the default graph (a set: each triple once)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs and their checksums
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file the store is made from: its role, path, size, modification time and SHA-256."""
+
+    role: str
+    """``ontology``, ``vocabulary`` or ``data``."""
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "path": self.path,
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+            "sha256": self.sha256,
+        }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def input_files(data: Path | Iterable[Path] | None = None) -> list[tuple[str, Path]]:
+    """``(role, path)`` of every file a build reads: ontology, code lists, then the data."""
+    from kg.dataset import data_files, ontology_files, vocabulary_files
+
+    if data is None:
+        data = paths.DATA_DIR
+    if isinstance(data, Path) and data.is_dir():
+        files = data_files(data)
+    elif isinstance(data, Path):
+        files = [data]
+    else:
+        files = list(data)
+    return [
+        *(("ontology", p) for p in ontology_files()),
+        *(("vocabulary", p) for p in vocabulary_files()),
+        *(("data", p) for p in files),
+    ]
+
+
+def describe_inputs(
+    files: Sequence[tuple[str, Path]], known: Sequence[InputFile] = ()
+) -> list[InputFile]:
+    """The :class:`InputFile` of each file; a file whose path, size and modification time
+    equal a ``known`` one keeps its checksum (as ``git`` trusts its index), others are hashed."""
+    by_path = {(k.role, k.path): k for k in known}
+    described = []
+    for role, path in files:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise LoadError(str(path), "no such file") from None
+        except OSError as exc:
+            raise LoadError(str(path), exc.strerror or str(exc)) from None
+        name = str(path.resolve())
+        old = by_path.get((role, name))
+        if old is not None and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
+            described.append(old)
+            continue
+        try:
+            checksum = _sha256(path)
+        except OSError as exc:
+            raise LoadError(str(path), exc.strerror or str(exc)) from None
+        described.append(InputFile(role, name, stat.st_size, stat.st_mtime_ns, checksum))
+    return described
+
+
+def inputs_key(inputs: Sequence[InputFile]) -> str:
+    """The cache key of a store: a hash of the store format, Oxigraph's version and each
+    input's role, path and SHA-256 (not its time: a touched file is the same input)."""
+    digest = hashlib.sha256(f"kg-store {STORE_FORMAT} pyoxigraph {ox.__version__}\n".encode())
+    for item in inputs:
+        digest.update(f"{item.role}\t{item.path}\t{item.sha256}\n".encode())
+    return digest.hexdigest()[:24]
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+@dataclass
+class LoadedStore:
+    """A store made from input files: named graphs as written, the union in the default graph."""
+
+    store: ox.Store
+    inputs: list[InputFile]
+    stated_default: list[str] = field(default_factory=list)
+    """N-Triples lines (sorted, no newline) of the triples stated outside any named graph."""
+    graphs_by_file: dict[str, list[str]] = field(default_factory=dict)
+    """Input path → IRIs of the named graphs it introduced."""
+    path: Path | None = None
+    """Where the store is on disk, if it is (a cached store)."""
+
+    @property
+    def key(self) -> str:
+        return inputs_key(self.inputs)
+
+    def graph_names(self) -> list[str]:
+        """IRIs of the named graphs, sorted."""
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    @cached_property
+    def triple_count(self) -> int:
+        """Distinct triples of the union (the default graph)."""
+        return count(self.store, None)
+
+    def dataset(self) -> Dataset:
+        """An rdflib :class:`~rdflib.Dataset` with the same graphs (and the stated default
+        triples in its default graph): for the rdflib engine and libraries that need rdflib."""
+        from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+        from kg.dataset import new_dataset
+
+        dataset = new_dataset()
+        lines = [
+            f"{line[:-1]}<{name}> ."
+            for name in self.graph_names()
+            for line in dump_lines(self.store, name)
+        ]
+        lines.extend(self.stated_default)
+        text = "\n".join(lines) + "\n" if lines else ""
+        dataset.parse(data=text, format="nquads")
+        dataset.graph(DATASET_DEFAULT_GRAPH_ID)  # present even when empty
+        return dataset
+
+
+def count(store: ox.Store, graph: str | None) -> int:
+    """Triples in one graph (``None``: the default graph)."""
+    pattern = "{ ?s ?p ?o }" if graph is None else f"{{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {pattern}")
+    assert isinstance(result, ox.QuerySolutions)
+    for row in result:
+        value = row["n"]
+        return int(value.value) if value is not None else 0
+    return 0
+
+
+def dump_lines(store: ox.Store, graph: str | None) -> list[str]:
+    """The N-Triples lines (no newline) of one graph as Oxigraph writes them, unsorted."""
+    target: ox.NamedNode | ox.DefaultGraph = (
+        ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+    )
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=target)
+    assert data is not None  # no output given: the bytes are returned
+    return data.decode("utf-8").splitlines()
+
+
+def _oxigraph_error(path: Path, exc: SyntaxError, graph: str | None) -> LoadError:
+    """The project's usual message for a file Oxigraph refused: rdflib's, read again, if it
+    refuses too; else Oxigraph's own, with its line and column."""
+    from rdflib import URIRef
+
+    from kg.dataset import new_dataset, parse_file
+
+    try:
+        parse_file(path, new_dataset(), URIRef(graph) if graph else None)
+    except LoadError as error:
+        return error
+    message = " ".join(str(exc.msg if hasattr(exc, "msg") else exc).split())
+    prefix = "Parser error at line"
+    if message.startswith(prefix) and ":" in message:
+        message = message.split(":", 1)[1].strip()
+    return LoadError(str(path), message, line=exc.lineno, column=exc.offset, hint="fix the syntax")
+
+
+def _load_file(store: ox.Store, path: Path, graph: str | None) -> None:
+    """Parse one file into ``store``: quads keep their graphs, triples go to ``graph`` (the
+    default graph when ``None``)."""
+    from kg.dataset import syntax_of
+
+    fmt = syntax_of(path)
+    data = bounds.read_bounded(path)
+    bounds.check_syntax(path, data, fmt)
+    if fmt not in OX_FORMATS:
+        _load_with_rdflib(store, path, graph)
+        return
+    target = ox.NamedNode(graph) if graph is not None and fmt in ("turtle", "nt") else None
+    try:
+        with bounds.deadline(path):
+            store.bulk_load(
+                data, format=OX_FORMATS[fmt], base_iri=path.resolve().as_uri(), to_graph=target
+            )
+    except SyntaxError as exc:
+        raise _oxigraph_error(path, exc, graph) from None
+    except (OSError, ValueError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        raise LoadError(str(path), message) from None
+
+
+def _load_with_rdflib(store: ox.Store, path: Path, graph: str | None) -> None:
+    """JSON-LD and RDF/XML: parsed by rdflib (offline, bounded), then copied in."""
+    from rdflib import URIRef
+
+    from kg.dataset import new_dataset, parse_file
+    from kg.engines import dataset_nquads
+
+    dataset = new_dataset()
+    parse_file(path, dataset, URIRef(graph) if graph else None)
+    store.bulk_load(dataset_nquads(dataset), format=ox.RdfFormat.N_QUADS)
+
+
+def load(files: Sequence[tuple[str, Path]], inputs: list[InputFile] | None = None) -> LoadedStore:
+    """Load ``(role, path)`` files into a new in-memory store (see the module docstring).
+
+    Raises :class:`LoadError` (file, line, column) for a file that cannot be read or parsed.
+    """
+    store = ox.Store()
+    graphs_by_file: dict[str, list[str]] = {}
+    for role, path in files:
+        before = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+        graph = {"ontology": ONTOLOGY_GRAPH, "vocabulary": VOCAB_GRAPH}.get(role)
+        _load_file(store, path, graph)
+        after = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+        graphs_by_file[str(path.resolve())] = sorted(after - before)
+    stated_default = sorted(dump_lines(store, None))
+    store.update(DERIVE_PROVENANCE)
+    store.update(UNION)
+    return LoadedStore(
+        store,
+        inputs if inputs is not None else describe_inputs(files),
+        stated_default,
+        graphs_by_file,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The cache
+
+
+def cache_dir() -> Path:
+    """Where built stores are kept: ``KG_CACHE_DIR``, else ``.kg-cache`` in the project."""
+    env = os.environ.get("KG_CACHE_DIR")
+    return Path(env) if env else paths.ROOT / ".kg-cache"
+
+
+def _manifest_path(folder: Path, key: str) -> Path:
+    return folder / f"store-{key}.json"
+
+
+def _store_path(folder: Path, key: str) -> Path:
+    return folder / f"store-{key}"
+
+
+def save(loaded: LoadedStore, extra: dict[str, Any] | None = None) -> Path:
+    """Write ``loaded`` to the cache (a RocksDB store and its manifest); returns its folder.
+
+    The store is written into a temporary folder, renamed into place, and the manifest is
+    written last (atomically): a reader finds a store only when it is complete. An existing
+    store with the same key is kept (it holds the same data). Raises :class:`OutputError`.
+    """
+    folder = cache_dir()
+    key = loaded.key
+    target = _store_path(folder, key)
+    manifest = _manifest_path(folder, key)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (target.is_dir() and manifest.is_file()):
+            staging = folder / f".store-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            try:
+                disk = ox.Store(str(staging))
+                disk.bulk_load(_all_quads(loaded), format=ox.RdfFormat.N_QUADS)
+                disk.flush()
+                del disk
+                shutil.rmtree(target, ignore_errors=True)
+                os.rename(staging, target)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        document = {
+            "format": STORE_FORMAT,
+            "key": key,
+            "inputs": [i.to_json() for i in loaded.inputs],
+            "graphs": loaded.graph_names(),
+            "graphs_by_file": loaded.graphs_by_file,
+            "stated_default": loaded.stated_default,
+            "triples": loaded.triple_count,
+            "used": time.time(),
+            **(extra or {}),
+        }
+        _write_json(manifest, document)
+    except OSError as exc:
+        raise OutputError(f"cannot write the store cache {folder}: {exc.strerror or exc}") from None
+    _prune(folder)
+    loaded.path = target
+    return target
+
+
+def _all_quads(loaded: LoadedStore) -> bytes:
+    """Every quad of the store, the union default graph included, as N-Quads."""
+    data = loaded.store.dump(format=ox.RdfFormat.N_QUADS)
+    assert data is not None
+    return data
+
+
+def _write_json(path: Path, document: dict[str, Any]) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
+    try:
+        temporary.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the :data:`KEEP` most recently used stores; remove the rest and stray folders."""
+    manifests = []
+    for entry in folder.glob("store-*.json"):
+        try:
+            used = float(json.loads(entry.read_text(encoding="utf-8")).get("used", 0))
+        except (OSError, ValueError):
+            used = 0.0
+        manifests.append((used, entry))
+    manifests.sort(reverse=True)
+    for _, entry in manifests[KEEP:]:
+        key = entry.name[len("store-") : -len(".json")]
+        entry.unlink(missing_ok=True)
+        shutil.rmtree(_store_path(folder, key), ignore_errors=True)
+    for entry in folder.glob(".store-*"):
+        pid = entry.name.split("-")[2] if entry.name.count("-") >= 3 else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class CachedStore:
+    """A store in the cache: where it is and what its manifest says."""
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def graphs(self) -> list[str]:
+        return list(self.manifest.get("graphs", []))
+
+    @property
+    def stated_default(self) -> list[str]:
+        return list(self.manifest.get("stated_default", []))
+
+    def open(self) -> ox.Store:
+        """The store, read-only (open it in the process that queries it)."""
+        return ox.Store.read_only(str(self.path))
+
+
+def _manifests(folder: Path) -> Iterator[dict[str, Any]]:
+    for entry in sorted(folder.glob("store-*.json")):
+        try:
+            yield json.loads(entry.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+
+
+def find(files: Sequence[tuple[str, Path]]) -> tuple[CachedStore | None, list[InputFile]]:
+    """The cached store built from exactly ``files`` (same contents), if there is one, and
+    the inputs as described now (checksums reused from manifests where the file is unchanged)."""
+    folder = cache_dir()
+    known: list[InputFile] = []
+    if folder.is_dir():
+        for manifest in _manifests(folder):
+            if manifest.get("format") != STORE_FORMAT:
+                continue
+            known.extend(InputFile(**item) for item in manifest.get("inputs", []))
+    inputs = describe_inputs(files, known)
+    key = inputs_key(inputs)
+    manifest_path = _manifest_path(folder, key)
+    store_path = _store_path(folder, key)
+    if not (manifest_path.is_file() and store_path.is_dir()):
+        return None, inputs
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, inputs
+    return CachedStore(store_path, manifest), inputs
+
+
+def open_cached(data: Path | Iterable[Path] | None = None) -> CachedStore:
+    """The cached store of ``data`` (default ``data/``) with the ontology and code lists,
+    building and saving it first when there is none (or the inputs changed)."""
+    files = input_files(data)
+    cached, inputs = find(files)
+    if cached is not None:
+        return cached
+    loaded = load(files, inputs)
+    path = save(loaded)
+    found, _ = find(files)
+    if found is None:  # pragma: no cover - save() just wrote it
+        raise OutputError(f"the store cache {path} could not be read back")
+    return found
+
+
+__all__ = [
+    "CachedStore",
+    "InputFile",
+    "LoadedStore",
+    "cache_dir",
+    "count",
+    "describe_inputs",
+    "dump_lines",
+    "find",
+    "input_files",
+    "inputs_key",
+    "load",
+    "open_cached",
+    "save",
+]
