@@ -299,8 +299,20 @@ class _Names:
         self.prefixes = dict(prefixes)
         self.longest_first = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         self.used: set[str] = set()
+        # A local name has no "/" or "#": when every namespace ends with one, the only
+        # namespace that can shorten an IRI is the IRI up to its last "/" or "#".
+        self.by_namespace: dict[str, str] | None = None
+        if all(ns[-1:] in ("/", "#") for ns in self.prefixes.values()):
+            self.by_namespace = {ns: p for p, ns in reversed(self.longest_first)}
 
     def iri(self, iri: str) -> str:
+        if self.by_namespace is not None:
+            cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+            prefix = self.by_namespace.get(iri[:cut])
+            if prefix is not None and _LOCAL_NAME.fullmatch(iri, cut):
+                self.used.add(prefix)
+                return f"{prefix}:{iri[cut:]}"
+            return nt_iri(iri)
         for prefix, namespace in self.longest_first:
             if iri.startswith(namespace) and _LOCAL_NAME.fullmatch(iri[len(namespace) :]):
                 self.used.add(prefix)
@@ -569,25 +581,32 @@ def _subject_blocks(
     head_indent = INDENT * depth
     verb_indent = INDENT * (depth + 1)
     separator = " ,\n" + INDENT * (depth + 2)
-    index, end = 0, len(lines)
-    while index < end:
-        subject = lines[index].split(" ", 1)[0]
-        by_predicate: dict[str, list[str]] = {}
-        while index < end:
-            s, p, o = split_line(lines[index])
-            if s != subject:
-                break
-            by_predicate.setdefault(p, []).append(o)
-            index += 1
+    term, iri = names.term, names.iri
+    subject = None
+    by_predicate: dict[str, list[str]] = {}
+
+    def block() -> str:
         parts = []
         types = by_predicate.pop(_TYPE_NT, None)
         if types is not None:
-            parts.append(verb_indent + "a " + separator.join(names.term(o) for o in types))
+            parts.append(verb_indent + "a " + separator.join([term(o) for o in types]))
         for p, objects in by_predicate.items():
-            parts.append(
-                verb_indent + names.iri(p) + " " + separator.join(names.term(o) for o in objects)
-            )
-        yield subject, head_indent + names.term(subject) + "\n" + " ;\n".join(parts) + " .\n"
+            parts.append(verb_indent + iri(p) + " " + separator.join([term(o) for o in objects]))
+        return head_indent + term(subject) + "\n" + " ;\n".join(parts) + " .\n"  # type: ignore[arg-type]
+
+    for line in lines:
+        s, p, rest = line.split(" ", 2)
+        if s != subject:
+            if subject is not None:
+                yield subject, block()
+            subject, by_predicate = s, {}
+        objects = by_predicate.get(p)
+        if objects is None:
+            by_predicate[p] = [rest[:-2]]
+        else:
+            objects.append(rest[:-2])
+    if subject is not None:
+        yield subject, block()
 
 
 def _block_of_lines(
