@@ -68,7 +68,7 @@ class BuildInput:
 
     def engine(self) -> OxigraphEngine:
         """A SPARQL engine over the store (default graph: the union)."""
-        return OxigraphEngine.of_store(self.loaded.store, BUILD_QUERY_LIMITS)
+        return OxigraphEngine.of_store(self.loaded.store, BUILD_QUERY_LIMITS, union=True)
 
 
 Writer = Callable[[BuildInput], bytes | None]
@@ -138,6 +138,8 @@ class BuildResult:
     report: ValidationReport
     loaded: store.LoadedStore
     stages: Stages
+    triples: int
+    """Distinct triples in the union of the graphs."""
 
     @property
     def warnings(self) -> int:
@@ -189,6 +191,20 @@ def _validate(
         return validate(loaded.store, shapes, engine=engine)  # type: ignore[arg-type,call-arg]
     except TypeError:  # TEMPORARY until the store-aware validate() lands
         return validate(loaded.dataset(), shapes)
+
+
+def _validation_summary(report: ValidationReport) -> dict[str, Any]:
+    """What the store's manifest keeps of a validation: the shapes' checksum and the counts."""
+    from kg.validate import shapes_files
+
+    digest = hashlib.sha256()
+    for path in shapes_files():
+        digest.update(path.read_bytes())
+    return {
+        "shapes_sha256": digest.hexdigest(),
+        "violations": len(report.violations),
+        "warnings": len(report.warnings),
+    }
 
 
 class _Background(threading.Thread):
@@ -245,30 +261,40 @@ def build(
         loaded = store.load(files, inputs)
     with stages.stage("shapes"):
         published_shapes = _shapes_for_export(shapes)
-    stages.counts["triples"] = loaded.triple_count
+    # Beside the exports: validation (pyshacl-turbo releases the GIL) and saving the store
+    # for kg query (Oxigraph's bulk load does too). Nothing is written to ``out`` unless the
+    # data conforms; the saved store is the parsed data either way, as kg query reads it.
     checking = _Background(stages, "validate", lambda: _validate(loaded, shapes, shacl_engine))
     checking.start()
     try:
         with stages.stage("snapshot"):
             snapshot = Snapshot.of_store(loaded)
-        build_input = BuildInput(loaded, snapshot, published_shapes)
-        files_out = render(build_input, stages)
-    finally:
-        report: ValidationReport = checking.result()
-    if report.violations:
-        raise ValidationFailed(f"{report.summary()}; nothing written to {out}", report)
-    saving = _Background(stages, "save store", lambda: store.save(loaded)) if cache else None
+    except BaseException:
+        checking.join()
+        raise
+    stages.counts["triples"] = len(snapshot.union)
+    saving = (
+        _Background(stages, "save store", lambda: store.save(loaded, snapshot)) if cache else None
+    )
     if saving is not None:
         saving.start()
+    try:
+        files_out = render(BuildInput(loaded, snapshot, published_shapes), stages)
+    finally:
+        report: ValidationReport = checking.result()
+        if saving is not None:
+            saving.result()
+    if cache:
+        store.record(loaded, {"validation": _validation_summary(report)})
+    if report.violations:
+        raise ValidationFailed(f"{report.summary()}; nothing written to {out}", report)
     with stages.stage("write folder"):
         write_folder(out, files_out)
-    if saving is not None:
-        saving.result()
     built = tuple(
         BuiltFile(name, len(data), hashlib.sha256(data).hexdigest())
         for name, data in sorted(files_out.items())
     )
-    return BuildResult(out, built, report, loaded, stages)
+    return BuildResult(out, built, report, loaded, stages, len(snapshot.union))
 
 
 # --------------------------------------------------------------------------------------------

@@ -640,18 +640,25 @@ class OxigraphEngine:
         store = oxigraph_store(dataset)
         self.store: ox.Store | None = store
         self.path: Path | None = None
+        self.union = False
         self._graph_names = frozenset(
             str(g.value) for g in store.named_graphs() if isinstance(g, ox.NamedNode)
         )
 
     @classmethod
-    def of_store(cls, store: ox.Store, limits: Limits | None = None) -> OxigraphEngine:
-        """An engine over an existing store whose default graph already holds the union (a
-        :class:`kg.store.LoadedStore`'s), without copying it."""
+    def of_store(
+        cls, store: ox.Store, limits: Limits | None = None, *, union: bool = False
+    ) -> OxigraphEngine:
+        """An engine over an existing store, without copying it: its default graph holds the
+        union already, or, with ``union``, queries read the union of its graphs as their
+        default graph (Oxigraph's option, which counts a triple once per graph that states it:
+        right for DISTINCT-safe queries, such as the catalogue's; a :class:`kg.store.LoadedStore`
+        during a build)."""
         engine = cls.__new__(cls)
         engine.limits = limits or Limits()
         engine.store = store
         engine.path = None
+        engine.union = union
         engine._graph_names = frozenset(
             str(g.value) for g in store.named_graphs() if isinstance(g, ox.NamedNode)
         )
@@ -668,6 +675,7 @@ class OxigraphEngine:
         engine.limits = limits or Limits()
         engine.store = None
         engine.path = path
+        engine.union = False
         engine._graph_names = frozenset(graph_names)
         return engine
 
@@ -692,7 +700,11 @@ class OxigraphEngine:
 
         def evaluate() -> QueryResult:
             try:
-                result = self._open().query(parsed.text, substitutions=substitutions or None)
+                result = self._open().query(
+                    parsed.text,
+                    substitutions=substitutions or None,
+                    use_default_graph_as_union=self.union,
+                )
                 return _from_oxigraph_result(result, max_rows)
             except (QueryError, MemoryError):
                 raise

@@ -99,16 +99,9 @@ class Snapshot:
     def of_store(cls, loaded: LoadedStore, graph: str | None = "*") -> Snapshot:
         """Snapshot of a loaded store: its named graphs and the triples stated in its default
         graph (``graph``: only that named graph, as the default graph of the snapshot)."""
-        from kg.store import dump_lines
-
         if graph != "*":
-            return cls(canonical.canonical_graph_lines({None: dump_lines(loaded.store, graph)}))
-        graphs: canonical.GraphLines = {}
-        if loaded.stated_default:
-            graphs[None] = list(loaded.stated_default)
-        for name in loaded.graph_names():
-            graphs[name] = dump_lines(loaded.store, name)
-        snapshot = cls(canonical.canonical_graph_lines(graphs))
+            return cls(canonical.canonical_graph_lines({None: loaded.lines.get(graph, [])}))
+        snapshot = cls(canonical.canonical_graph_lines(loaded.lines))
         snapshot.check_iris()
         return snapshot
 

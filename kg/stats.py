@@ -132,10 +132,15 @@ SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
 
 
 def summarize_store(
-    store: Any, stated_default: int = 0, report: ValidationReport | None = None
+    store: Any,
+    stated_default: int = 0,
+    report: ValidationReport | None = None,
+    triples: int | None = None,
 ) -> Summary:
-    """:func:`summarize` of a store whose default graph holds the union (see :mod:`kg.store`),
-    by three aggregate queries (``stated_default``: triples stated outside any named graph)."""
+    """:func:`summarize` of a store (see :mod:`kg.store`) by a few aggregate queries:
+    ``stated_default`` is the number of triples stated outside any named graph, ``triples``
+    the size of the union (default: the store's default graph, which holds it in a saved
+    store)."""
     import pyoxigraph as ox
 
     sizes = {row["g"].value: int(row["n"].value) for row in store.query(GRAPH_SIZES)}
@@ -161,9 +166,11 @@ def summarize_store(
         (URIRef(row["class"].value), int(row["n"].value)) for row in store.query(CLASS_COUNTS)
     ]
     classes = sorted(counted, key=lambda i: (-i[1], shorten(i[0])))
-    total = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    if triples is None:
+        total = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        triples = next(int(row["n"].value) for row in total)
     return Summary(
-        triples=next(int(row["n"].value) for row in total),
+        triples=triples,
         graphs=tuple(graphs),
         classes=tuple(classes),
         violations=len(report.violations) if report is not None else None,

@@ -31,6 +31,7 @@ project's usual one; where rdflib accepts what Oxigraph refuses, Oxigraph's mess
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -50,6 +51,8 @@ from kg.errors import LoadError, OutputError
 if TYPE_CHECKING:
     from rdflib import Dataset
 
+    from kg.export import Snapshot
+
 STORE_FORMAT = 1
 """Version of what :func:`save` writes; a new version makes every cached store stale."""
 KEEP = 3
@@ -58,6 +61,7 @@ ID = "https://w3id.org/samarbeidsgrafen/id/"
 ONTOLOGY_GRAPH = ID + "graph/ontology"
 VOCAB_GRAPH = ID + "graph/vocabularies"
 _PROV = "http://www.w3.org/ns/prov#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _SG = "https://w3id.org/samarbeidsgrafen/ontology#"
 
 OX_FORMATS: dict[str, ox.RdfFormat] = {
@@ -68,25 +72,6 @@ OX_FORMATS: dict[str, ox.RdfFormat] = {
 }
 """The syntaxes Oxigraph parses here (by :func:`kg.dataset.syntax_of` name); others go
 through rdflib."""
-
-DERIVE_PROVENANCE = f"""
-PREFIX prov: <{_PROV}>
-PREFIX sg: <{_SG}>
-INSERT {{ GRAPH ?g {{ ?s prov:wasDerivedFrom ?source }} }}
-WHERE {{
-  GRAPH ?g {{ ?g a sg:SourceGraph ; prov:wasDerivedFrom ?source . }}
-  {{ SELECT DISTINCT ?g ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s)) }} }}
-  FILTER(?s != ?g)
-  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g prov:wasDerivedFrom ?s }} }}
-}}
-"""
-"""Every IRI described in a source graph gets ``prov:wasDerivedFrom`` each source of that
-graph, in that graph (the graph and its sources themselves excepted): the rule of
-:func:`kg.dataset.derive_provenance`."""
-
-UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-"""Copy every named graph's triples into the default graph (a set: each triple once)."""
-
 
 # --------------------------------------------------------------------------------------------
 # Inputs and their checksums
@@ -192,6 +177,10 @@ class LoadedStore:
     """Input path → IRIs of the named graphs it introduced."""
     path: Path | None = None
     """Where the store is on disk, if it is (a cached store)."""
+    lines: dict[str | None, list[str]] = field(default_factory=dict)
+    """Graph (``None``: the default graph) → its N-Triples lines as loaded (Oxigraph's blank
+    node labels, unsorted), derived provenance included: what the snapshot and the saved
+    store are made from."""
 
     @property
     def key(self) -> str:
@@ -203,8 +192,11 @@ class LoadedStore:
 
     @cached_property
     def triple_count(self) -> int:
-        """Distinct triples of the union (the default graph)."""
-        return count(self.store, None)
+        """Distinct triples of the union of all graphs."""
+        union: set[str] = set()
+        for graph_lines in self.lines.values():
+            union.update(graph_lines)
+        return len(union)
 
     def dataset(self) -> Dataset:
         """An rdflib :class:`~rdflib.Dataset` with the same graphs (and the stated default
@@ -314,15 +306,68 @@ def load(files: Sequence[tuple[str, Path]], inputs: list[InputFile] | None = Non
         _load_file(store, path, graph)
         after = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
         graphs_by_file[str(path.resolve())] = sorted(after - before)
+    lines: dict[str | None, list[str]] = {
+        name: dump_lines(store, name)
+        for name in sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    }
     stated_default = sorted(dump_lines(store, None))
-    store.update(DERIVE_PROVENANCE)
-    store.update(UNION)
+    derived = derive_provenance(lines)
+    if derived:
+        store.bulk_load(
+            "".join(f"{line[:-1]}<{g}> .\n" for g, new in derived.items() for line in new),
+            format=ox.RdfFormat.N_QUADS,
+        )
+    if stated_default:
+        lines[None] = stated_default
     return LoadedStore(
         store,
         inputs if inputs is not None else describe_inputs(files),
         stated_default,
         graphs_by_file,
+        lines=lines,
     )
+
+
+_SOURCE_GRAPH_TYPE = f"<{RDF_TYPE}> <{_SG}SourceGraph> ."
+_DERIVED = f"<{_PROV}wasDerivedFrom>"
+
+
+def derive_provenance(lines: dict[str | None, list[str]]) -> dict[str, list[str]]:
+    """Give every IRI described in a source graph ``prov:wasDerivedFrom`` each source of that
+    graph, in that graph (the graph and its sources themselves excepted): the rule of
+    :func:`kg.dataset.derive_provenance`, on N-Triples lines. The new lines are added to
+    ``lines`` and returned by graph.
+
+    >>> g = "https://w3id.org/samarbeidsgrafen/id/graph/g"
+    >>> lines = {g: [f"<{g}> <{RDF_TYPE}> <{_SG}SourceGraph> .",
+    ...              f"<{g}> {_DERIVED} <http://e/src> .", "<http://e/x> <http://e/p> _:b ."]}
+    >>> derive_provenance(lines)[g]
+    ['<http://e/x> <http://www.w3.org/ns/prov#wasDerivedFrom> <http://e/src> .']
+    """
+    added: dict[str, list[str]] = {}
+    for graph, graph_lines in lines.items():
+        if graph is None:
+            continue
+        me = f"<{graph}>"
+        if f"{me} {_SOURCE_GRAPH_TYPE}" not in graph_lines:
+            continue
+        head = f"{me} {_DERIVED} "
+        sources = sorted(line[len(head) : -2] for line in graph_lines if line.startswith(head))
+        if not sources:
+            continue
+        present = set(graph_lines)
+        subjects = {line.split(" ", 1)[0] for line in graph_lines if line[0] == "<"}
+        subjects -= {me, *sources}
+        new = [
+            line
+            for subject in sorted(subjects)
+            for source in sources
+            if (line := f"{subject} {_DERIVED} {source} .") not in present
+        ]
+        if new:
+            graph_lines.extend(new)
+            added[graph] = new
+    return added
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,7 +388,9 @@ def _store_path(folder: Path, key: str) -> Path:
     return folder / f"store-{key}"
 
 
-def save(loaded: LoadedStore, extra: dict[str, Any] | None = None) -> Path:
+def save(
+    loaded: LoadedStore, snapshot: Snapshot | None = None, extra: dict[str, Any] | None = None
+) -> Path:
     """Write ``loaded`` to the cache (a RocksDB store and its manifest); returns its folder.
 
     The store is written into a temporary folder, renamed into place, and the manifest is
@@ -360,7 +407,11 @@ def save(loaded: LoadedStore, extra: dict[str, Any] | None = None) -> Path:
             staging = folder / f".store-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             try:
                 disk = ox.Store(str(staging))
-                disk.bulk_load(_all_quads(loaded), format=ox.RdfFormat.N_QUADS)
+                if snapshot is None:
+                    from kg.export import Snapshot
+
+                    snapshot = Snapshot.of_store(loaded)
+                disk.bulk_load(_QuadReader(snapshot), format=ox.RdfFormat.N_QUADS)
                 disk.flush()
                 del disk
                 shutil.rmtree(target, ignore_errors=True)
@@ -386,11 +437,55 @@ def save(loaded: LoadedStore, extra: dict[str, Any] | None = None) -> Path:
     return target
 
 
-def _all_quads(loaded: LoadedStore) -> bytes:
-    """Every quad of the store, the union default graph included, as N-Quads."""
-    data = loaded.store.dump(format=ox.RdfFormat.N_QUADS)
-    assert data is not None
-    return data
+class _QuadReader(io.RawIOBase):
+    """The saved store's quads as an N-Quads stream, made as Oxigraph reads it (so that a
+    million quads never sit in memory as one text): every named graph, then the union of all
+    graphs as the default graph (each triple once: what rdflib's union default graph answers)."""
+
+    def __init__(self, snapshot: Snapshot, lines_per_chunk: int = 20_000) -> None:
+        super().__init__()
+        self._chunks = self._generate(snapshot, lines_per_chunk)
+        self._buffer = memoryview(b"")
+
+    @staticmethod
+    def _generate(snapshot: Snapshot, size: int) -> Iterator[bytes]:
+        for name, lines in snapshot.graphs.items():
+            if name is None:
+                continue
+            suffix = f"<{name}> .\n"
+            for start in range(0, len(lines), size):
+                chunk = lines[start : start + size]
+                yield "".join([line[:-1] + suffix for line in chunk]).encode("utf-8")
+        union = snapshot.union
+        for start in range(0, len(union), size):
+            yield "".join([line + "\n" for line in union[start : start + size]]).encode("utf-8")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        while not self._buffer:
+            try:
+                self._buffer = memoryview(next(self._chunks))
+            except StopIteration:
+                return 0
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
+
+
+def record(loaded: LoadedStore, facts: dict[str, Any]) -> None:
+    """Add ``facts`` to the manifest of a saved store (a no-op if it is not saved)."""
+    if loaded.path is None:
+        return
+    manifest = _manifest_path(loaded.path.parent, loaded.key)
+    try:
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+        document.update(facts)
+        _write_json(manifest, document)
+    except (OSError, ValueError):
+        pass  # the cache is an optimisation: a manifest that cannot be updated stays as it was
 
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:
@@ -511,5 +606,6 @@ __all__ = [
     "inputs_key",
     "load",
     "open_cached",
+    "record",
     "save",
 ]
