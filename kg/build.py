@@ -285,7 +285,14 @@ def build(
         if saving is not None:
             saving.result()
     if cache:
-        store.record(loaded, {"validation": _validation_summary(report)})
+        nquads = files_out.get(f"{BASENAME}.nq", b"")
+        store.record(
+            loaded,
+            {
+                "validation": _validation_summary(report),
+                "nquads_sha256": hashlib.sha256(nquads).hexdigest(),
+            },
+        )
     if report.violations:
         raise ValidationFailed(f"{report.summary()}; nothing written to {out}", report)
     with stages.stage("write folder"):

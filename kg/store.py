@@ -394,8 +394,9 @@ def save(
     """Write ``loaded`` to the cache (a RocksDB store and its manifest); returns its folder.
 
     The store is written into a temporary folder, renamed into place, and the manifest is
-    written last (atomically): a reader finds a store only when it is complete. An existing
-    store with the same key is kept (it holds the same data). Raises :class:`OutputError`.
+    written last (atomically): a reader finds a store only when both are there. An existing
+    store with the same key is kept, never replaced (it holds the same data, and another
+    process may be reading it). Raises :class:`OutputError`.
     """
     folder = cache_dir()
     key = loaded.key
@@ -403,7 +404,7 @@ def save(
     manifest = _manifest_path(folder, key)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if not (target.is_dir() and manifest.is_file()):
+        if not target.is_dir():
             staging = folder / f".store-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             try:
                 disk = ox.Store(str(staging))
@@ -411,11 +412,16 @@ def save(
                     from kg.export import Snapshot
 
                     snapshot = Snapshot.of_store(loaded)
-                disk.bulk_load(_QuadReader(snapshot), format=ox.RdfFormat.N_QUADS)
+                stream = io.BufferedReader(_QuadReader(snapshot), 1 << 20)
+                disk.bulk_load(stream, format=ox.RdfFormat.N_QUADS)
                 disk.flush()
                 del disk
-                shutil.rmtree(target, ignore_errors=True)
-                os.rename(staging, target)
+                try:
+                    os.rename(staging, target)
+                except OSError:
+                    if not target.is_dir():
+                        raise
+                    # another process saved the same inputs meanwhile: the same store
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         document = {
@@ -578,6 +584,22 @@ def find(files: Sequence[tuple[str, Path]]) -> tuple[CachedStore | None, list[In
     return CachedStore(store_path, manifest), inputs
 
 
+def find_by_nquads(checksum: str) -> CachedStore | None:
+    """The cached store whose build wrote an N-Quads export with this SHA-256 (what
+    ``kg serve`` serves is ``dist/samarbeidsgrafen.nq``: the store must hold exactly that)."""
+    folder = cache_dir()
+    if not folder.is_dir():
+        return None
+    for manifest in _manifests(folder):
+        key = manifest.get("key")
+        if manifest.get("nquads_sha256") != checksum or not isinstance(key, str):
+            continue
+        path = _store_path(folder, key)
+        if path.is_dir():
+            return CachedStore(path, manifest)
+    return None
+
+
 def open_cached(data: Path | Iterable[Path] | None = None) -> CachedStore:
     """The cached store of ``data`` (default ``data/``) with the ontology and code lists,
     building and saving it first when there is none (or the inputs changed)."""
@@ -602,6 +624,7 @@ __all__ = [
     "describe_inputs",
     "dump_lines",
     "find",
+    "find_by_nquads",
     "input_files",
     "inputs_key",
     "load",

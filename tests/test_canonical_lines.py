@@ -42,7 +42,13 @@ def tricky() -> Dataset:
     ds = new_dataset()
     g1, g2 = ds.graph(ID["graph/one"]), ds.graph(ID["graph/two"])
     s = ID["organization/x"]
-    g1.add((s, SKOS.prefLabel, Literal('tab\there "quoted" back\\slash\nnew\x01\x7f\x08\x0c', lang="nb")))
+    g1.add(
+        (
+            s,
+            SKOS.prefLabel,
+            Literal('tab\there "quoted" back\\slash\nnew\x01\x7f\x08\x0c', lang="nb"),
+        )
+    )
     g1.add((s, RDFS.comment, Literal("1999", datatype=XSD.gYear)))
     g1.add((s, RDFS.comment, Literal("x", datatype=URIRef("http://example.org/dt"))))
     g1.add((s, RDFS.seeAlso, URIRef("http://example.org/a/b#c.d")))

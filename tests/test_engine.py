@@ -209,7 +209,7 @@ def test_csv_and_tsv() -> None:
     assert SMALL.to_tsv().splitlines() == [
         "?org\t?name\t?n\t?note",
         f'<{OYER}>\t"Øyer kommune"@nb\t"2"^^<{XSD.integer}>\t',
-        f'_:x\t"say \\"hi\\",\\u0009then"\t"1.5"^^<{XSD.decimal}>\t',
+        f'_:x\t"say \\"hi\\",\\tthen"\t"1.5"^^<{XSD.decimal}>\t',
     ]
 
 

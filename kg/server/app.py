@@ -64,13 +64,20 @@ def dataset_file(
     return nquads
 
 
-def _open_built_store(data: Path | None, location: Path) -> bool:
-    """Put the store ``kg build`` kept for these inputs (:mod:`kg.store`) at ``location``, as
-    a RocksDB checkpoint (hard links: instant, and safe if the cache is pruned meanwhile);
-    ``False`` when there is none."""
+def _open_built_store(nquads: Path, location: Path) -> bool:
+    """Put the store ``kg build`` kept when it wrote ``nquads`` (:mod:`kg.store`; found by the
+    file's checksum, so it holds exactly what the file says) at ``location``, as a RocksDB
+    checkpoint (hard links: instant, and safe if the cache is pruned meanwhile); ``False``
+    when there is none."""
+    import hashlib
+
     from kg import store
 
-    cached, _ = store.find(store.input_files(data))
+    digest = hashlib.sha256()
+    with nquads.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    cached = store.find_by_nquads(digest.hexdigest())
     if cached is None:
         return False
     _say(f"opening the built store {cached.path}")
@@ -133,7 +140,7 @@ def serve(
             if dist is None:
                 dist = scratch / "dist" if data is not None else Path("dist")
             source = dataset_file(data, dist, rebuild, _say)
-            if not _open_built_store(data, scratch / "store"):
+            if not _open_built_store(source, scratch / "store"):
                 _say(f"loading {source} into {scratch / 'store'}")
                 load_store(scratch / "store", [source])
             supervisor = Supervisor()
