@@ -43,8 +43,9 @@ pytest: $(STAMP)
 ## make bench: `kg build` against the plain rdflib + pySHACL pipeline (bench/baseline.py) at
 ## about 10k, 100k and 1M triples, 3 runs each, then every named query, `kg query --list` and
 ## `kg --help` as processes on the 1M store, into bench/REPORT.md and bench/results.json.
-## About 30-40 minutes (the baseline takes some 7 minutes a run at 1M); progress on stderr.
-## Quick: make bench BENCH_ARGS="--sizes 10k --runs 1" (bench/run.py --help for the options).
+## An hour or more: the baseline dominates (measured here 107 s of CPU a run at 100k, pySHACL
+## 87 s of it, about linear in the size), fewer runs of it: BENCH_ARGS="--baseline-runs 1".
+## Progress on stderr. Quick: make bench BENCH_ARGS="--sizes 10k --runs 1" (bench/run.py --help).
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -328,6 +328,7 @@ class Bench:
     """What the whole run needs: options and the places to work in."""
 
     runs: int
+    baseline_runs: int
     cli_runs: int
     files: int
     work: Path
@@ -369,30 +370,32 @@ def measure_size(bench: Bench, size: Size, calibration: Calibration) -> dict[str
     cold: list[Run] = []
     baseline: list[Run] = []
     last: tuple[Path, Path] | None = None
-    for i in range(1, bench.runs + 1):
-        cache, out = folder / f"cache-{i}", folder / f"out-{i}"
-        cache.mkdir()
-        timings = folder / f"kg-timings-{i}.json"
-        run = measure(
-            bench.build_argv(data.path, out, timings),
-            cwd=folder,
-            env=fresh_env(cache),
-            timings=timings,
-        )
-        cold.append(run)
-        progress(f"{size.label}: kg build cold {i}/{bench.runs}: {describe(run)}")
-        if last is not None:  # only the newest build is kept, for the incremental runs
-            for path in last:
-                shutil.rmtree(path, ignore_errors=True)
-        last = (cache, out)
-        timings = folder / f"baseline-timings-{i}.json"
-        run = measure(
-            [str(PYTHON), str(BASELINE), str(data.path), "--timings", str(timings)],
-            cwd=folder,
-            timings=timings,
-        )
-        baseline.append(run)
-        progress(f"{size.label}: baseline {i}/{bench.runs}: {describe(run)}")
+    for i in range(1, max(bench.runs, bench.baseline_runs) + 1):
+        if i <= bench.runs:
+            cache, out = folder / f"cache-{i}", folder / f"out-{i}"
+            cache.mkdir()
+            timings = folder / f"kg-timings-{i}.json"
+            run = measure(
+                bench.build_argv(data.path, out, timings),
+                cwd=folder,
+                env=fresh_env(cache),
+                timings=timings,
+            )
+            cold.append(run)
+            progress(f"{size.label}: kg build cold {i}/{bench.runs}: {describe(run)}")
+            if last is not None:  # only the newest build is kept, for the incremental runs
+                for path in last:
+                    shutil.rmtree(path, ignore_errors=True)
+            last = (cache, out)
+        if i <= bench.baseline_runs:
+            timings = folder / f"baseline-timings-{i}.json"
+            run = measure(
+                [str(PYTHON), str(BASELINE), str(data.path), "--timings", str(timings)],
+                cwd=folder,
+                timings=timings,
+            )
+            baseline.append(run)
+            progress(f"{size.label}: baseline {i}/{bench.baseline_runs}: {describe(run)}")
     assert last is not None
     cache, out = last
     incremental: list[Run] = []
@@ -967,6 +970,8 @@ def report(results: dict[str, Any]) -> str:
     load = "/".join(f"{x:.1f}" for x in m["load_average"])
     end = "/".join(f"{x:.1f}" for x in results["load_average_end"])
     runs, cli_runs = results["runs"], results["cli_runs"]
+    baseline_runs = results.get("baseline_runs", runs)
+    base_runs = "" if baseline_runs == runs else f" (the baseline: {plural(baseline_runs, 'run')})"
     timings = (
         ""
         if results["kg_build_timings"]
@@ -984,9 +989,11 @@ def report(results: dict[str, Any]) -> str:
         "",
         f"Every figure is a fresh process timed around `os.wait4`: wall, CPU (user + system,"
         f" with the children it waited for) and peak RSS (MB = 10⁶ bytes). Median (min–max)"
-        f" of {plural(runs, 'run')}, kg and baseline interleaved. kg: `kg build --data DIR"
-        " --out OUT --timings T -q`; stages from its `--timings` file, `other` is the rest of the"
-        " process." + timings + " Baseline: `bench/baseline.py DIR` — rdflib `Dataset` load of"
+        f" of {plural(runs, 'run')}{base_runs}, kg and baseline interleaved. kg: `kg build"
+        " --data DIR --out OUT --timings T -q`; stages from its `--timings` file, `other` is"
+        " the rest of the process."
+        + timings
+        + " Baseline: `bench/baseline.py DIR` — rdflib `Dataset` load of"
         " the data and the model, the union as one `Graph`, `pyshacl.validate(inference="
         "\"none\", advanced=True)`, rdflib's Turtle and JSON-LD (with the project's context).",
         "",
@@ -1043,6 +1050,7 @@ def parser() -> argparse.ArgumentParser:
         help="10k, 100k, 1m (about that many triples) or rN (N regions)",
     )
     add("--runs", type=int, default=3, help="runs of each build and query (default 3)")
+    add("--baseline-runs", type=int, help="runs of the baseline (default: --runs)")
     add("--cli-runs", type=int, default=5, help="runs of --list and --help (default 5)")
     add("--files", type=int, default=20, help="source files the regions are split over")
     add("--queries", nargs="+", metavar="NAME", help="only these named queries (default all)")
@@ -1070,7 +1078,9 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(argv)
     if args.render is not None:
         return render(args.render, args.out)
-    for option in ("runs", "cli_runs", "files"):
+    if args.baseline_runs is None:
+        args.baseline_runs = args.runs
+    for option in ("runs", "baseline_runs", "cli_runs", "files"):
         if getattr(args, option) < 1:
             cli.error(f"--{option.replace('_', '-')} must be at least 1")
     labels = [s.label for s in args.sizes]
@@ -1091,6 +1101,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": now(),
         "machine": machine(),
         "runs": args.runs,
+        "baseline_runs": args.baseline_runs,
         "cli_runs": args.cli_runs,
         "kg_build_timings": kg_build_has_timings(),
         "sizes": [],
@@ -1099,7 +1110,13 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_end": None,
     }
     bench = Bench(
-        args.runs, args.cli_runs, args.files, work, results["kg_build_timings"], args.queries
+        args.runs,
+        args.baseline_runs,
+        args.cli_runs,
+        args.files,
+        work,
+        results["kg_build_timings"],
+        args.queries,
     )
     progress(f"work folder {work}; kg build --timings: {'yes' if bench.with_timings else 'no'}")
     try:

@@ -208,6 +208,7 @@ def test_the_report_of_a_results_document(tmp_path: Path) -> None:
         },
         "load_average_end": [1.0, 1.0, 1.0],
         "runs": 3,
+        "baseline_runs": 2,
         "cli_runs": 5,
         "kg_build_timings": True,
         "sizes": [size],
@@ -243,6 +244,7 @@ def test_the_report_of_a_results_document(tmp_path: Path) -> None:
     assert list(stages) == ["load", "validate", "export:trig", "export:turtle", OTHER] + [
         "**whole process**"
     ]
+    assert "Median (min–max) of 3 runs (the baseline: 2 runs), kg and baseline" in text
     assert "Baseline/kg, whole process: wall **10.0×**, CPU **8.0×**." in text
     assert "Peak RSS: kg 1,500 MB, baseline 3,000 MB." in text
     assert "- kg build cold run 3 failed (exit 2): `kg: error: no`" in text
