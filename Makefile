@@ -40,8 +40,15 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+## make bench: `kg build` against the plain rdflib + pySHACL pipeline (bench/baseline.py) at
+## about 10k, 100k and 1M triples, 3 runs each, then every named query, `kg query --list` and
+## `kg --help` as processes on the 1M store, into bench/REPORT.md and bench/results.json.
+## An hour or more: the baseline dominates (measured here 107 s of CPU a run at 100k, pySHACL
+## 87 s of it, about linear in the size), fewer runs of it: BENCH_ARGS="--baseline-runs 1".
+## Progress on stderr. Quick: make bench BENCH_ARGS="--sizes 10k --runs 1" (bench/run.py --help).
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## make bench-load: the endpoint under 16 clients on 127.0.0.1 (and bare Oxigraph in the same
 ## run) into bench/load.md. A benchmark, not a test: about two minutes.
