@@ -642,6 +642,19 @@ class OxigraphEngine:
             str(g.value) for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)
         )
 
+    @classmethod
+    def of_store(cls, store: ox.Store, limits: Limits | None = None) -> OxigraphEngine:
+        """An engine over ``store`` itself, not a copy: its default graph must already hold
+        the union of its named graphs (see :func:`oxigraph_store`), and later changes to the
+        store are seen by later queries (the named graphs are read once, here)."""
+        engine = cls.__new__(cls)
+        engine.limits = limits or Limits()
+        engine.store = store
+        engine._graph_names = frozenset(
+            str(g.value) for g in store.named_graphs() if isinstance(g, ox.NamedNode)
+        )
+        return engine
+
     def graph_names(self) -> set[str]:
         """IRIs of the named graphs (what ``FROM`` may name)."""
         return set(self._graph_names)
