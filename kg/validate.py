@@ -164,9 +164,21 @@ class ValidationReport:
     conforms: bool
     """True when no result is a Violation (warnings and infos are allowed)."""
     results: tuple[ValidationResult, ...]
-    graph: Graph = field(repr=False, compare=False)
-    """The SHACL engine's report graph, with a result for each row of a violation query added
-    (or, for a merged or focused report, the graph :func:`report_of` writes)."""
+    report_graph: Graph | None = field(default=None, repr=False, compare=False)
+    """The SHACL engine's report graph, with a result for each row of a violation query added;
+    ``None`` for a report made of typed results (merged or focused, :func:`report_of`), whose
+    :attr:`graph` is written from them when first asked for."""
+
+    @property
+    def graph(self) -> Graph:
+        """The report graph: the engine's, or one written from the results (each result's
+        severity, focus node, path, value, shape, message and constraint component)."""
+        if self.report_graph is None:
+            graph = bind_prefixes(Graph(bind_namespaces="none"))
+            _add_to_report(graph, self.results, self.conforms)
+            object.__setattr__(self, "report_graph", graph)
+        assert self.report_graph is not None
+        return self.report_graph
 
     def of_severity(self, severity: str) -> tuple[ValidationResult, ...]:
         """The results of one severity."""
@@ -453,13 +465,11 @@ def report_of(results: Sequence[ValidationResult], conforms: bool) -> Validation
     """A report made of typed ``results`` alone (sorted here), its graph written from them.
 
     What a merged report (:func:`kg.revalidate.revalidate`) or a report restricted to some
-    focus nodes holds: the graph has each result's severity, focus node, path, value, shape,
-    message and constraint component, not the engine's extras (``sh:detail``,
-    ``sh:sourceConstraint``)."""
+    focus nodes holds: its graph, written when first asked for, has each result's severity,
+    focus node, path, value, shape, message and constraint component, not the engine's extras
+    (``sh:detail``, ``sh:sourceConstraint``)."""
     ordered = tuple(sorted(results, key=ValidationResult.sort_key))
-    graph = bind_prefixes(Graph(bind_namespaces="none"))
-    _add_to_report(graph, ordered, conforms)
-    return ValidationReport(conforms=conforms, results=ordered, graph=graph)
+    return ValidationReport(conforms=conforms, results=ordered)
 
 
 # --------------------------------------------------------------------------------------------
@@ -694,9 +704,8 @@ def validate(
     if graph is None or wanted is not None:
         return report_of(kept, conforms)
     _add_to_report(graph, from_queries, conforms)
-    return ValidationReport(
-        conforms=conforms, results=tuple(sorted(kept, key=ValidationResult.sort_key)), graph=graph
-    )
+    ordered = tuple(sorted(kept, key=ValidationResult.sort_key))
+    return ValidationReport(conforms=conforms, results=ordered, report_graph=graph)
 
 
 __all__ = [
