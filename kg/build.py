@@ -45,7 +45,7 @@ from kg.errors import OutputError, ValidationFailed
 from kg.export import FORMATS, Snapshot, graph_turtle
 from kg.progress import Stages
 from kg.queries import load_query
-from kg.validate import ValidationReport, load_shapes, validate
+from kg.validate import StoreUnion, ValidationReport, load_shapes, validate
 
 BASENAME = "samarbeidsgrafen"
 """Stem of the dataset files in ``dist/``."""
@@ -184,15 +184,6 @@ def _shapes_for_export(shapes: Path | Iterable[Path] | Graph | None) -> Graph | 
     return load_shapes(shapes)
 
 
-def _validate(
-    loaded: store.LoadedStore, shapes: Path | Iterable[Path] | Graph | None, engine: str
-) -> ValidationReport:
-    try:
-        return validate(loaded.store, shapes, engine=engine)  # type: ignore[arg-type,call-arg]
-    except TypeError:  # TEMPORARY until the store-aware validate() lands
-        return validate(loaded.dataset(), shapes)
-
-
 def _validation_summary(report: ValidationReport) -> dict[str, Any]:
     """What the store's manifest keeps of a validation: the shapes' checksum and the counts."""
     from kg.validate import shapes_files
@@ -264,15 +255,12 @@ def build(
     # Beside the exports: validation (pyshacl-turbo releases the GIL) and saving the store
     # for kg query (Oxigraph's bulk load does too). Nothing is written to ``out`` unless the
     # data conforms; the saved store is the parsed data either way, as kg query reads it.
-    checking = _Background(stages, "validate", lambda: _validate(loaded, shapes, shacl_engine))
-    checking.start()
-    try:
-        with stages.stage("snapshot"):
-            snapshot = Snapshot.of_store(loaded)
-    except BaseException:
-        checking.join()
-        raise
+    with stages.stage("snapshot"):
+        snapshot = Snapshot.of_store(loaded)
     stages.counts["triples"] = len(snapshot.union)
+    data = StoreUnion(loaded.store, snapshot.union)
+    checking = _Background(stages, "validate", lambda: validate(data, shapes, engine=shacl_engine))
+    checking.start()
     saving = (
         _Background(stages, "save store", lambda: store.save(loaded, snapshot)) if cache else None
     )

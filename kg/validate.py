@@ -1,10 +1,13 @@
-"""Validate the graph: SHACL shapes through pySHACL, plus the ``*-violation`` queries.
+"""Validate the graph: SHACL shapes through pyshacl-turbo (or pySHACL), plus the
+``*-violation`` queries.
 
 The shapes live in ``ontology/shapes/`` (``core.ttl`` holds the ``sh:Violation`` shapes,
-``recommended.ttl`` the ``sh:Warning`` ones). pySHACL runs on the union of the dataset's graphs,
-which already holds the ontology and the code lists, so ``rdfs:subClassOf`` targets work without
-inference and without a separate ontology graph. Every query in ``queries/`` whose name ends in
-``-violation`` is part of validation too: each row it returns is a violation (convention 3).
+``recommended.ttl`` the ``sh:Warning`` ones). The SHACL engine runs on the union of the
+dataset's graphs, which already holds the ontology and the code lists, so ``rdfs:subClassOf``
+targets work without inference and without a separate ontology graph. Two engines give the same
+results (:data:`SHACL_ENGINES`): pyshacl-turbo, in Rust, by default, and pySHACL, the
+reference. Every query in ``queries/`` whose name ends in ``-violation`` is part of validation
+too: each row it returns is a violation (convention 3).
 
 The result is a typed :class:`ValidationReport`: it conforms when nothing is a Violation
 (warnings are allowed), lists its results in a fixed order and writes itself as a table, as
@@ -40,11 +43,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 from typing import Literal as TypingLiteral
 
-import pyshacl
-from pyshacl.errors import ReportableRuntimeError
+import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
@@ -53,9 +55,9 @@ from rdflib.term import Node
 
 from kg import canonical, paths
 from kg.dataset import new_dataset, parse_file, union_graph
-from kg.engines import OxigraphEngine, QueryResult, catalogue_limits, run
+from kg.engines import Limits, OxigraphEngine, QueryResult, catalogue_limits, run
 from kg.errors import QueryError, ShapesError
-from kg.namespaces import ID, RDF, SH, bind_prefixes
+from kg.namespaces import ID, RDF, SH, XSD, bind_prefixes
 from kg.queries import Query, violation_queries
 from kg.render import path_text, shorten, table
 
@@ -68,6 +70,33 @@ SHAPES_GRAPH = ID["graph/shapes"]
 
 QUERY_SHAPE_SCHEME = "query:"
 """A violation query's result names the query as its shape: ``query:NAME``."""
+
+ShaclEngine = TypingLiteral["turbo", "pyshacl"]
+SHACL_ENGINES: tuple[str, ...] = ("turbo", "pyshacl")
+"""The SHACL engines, by the name ``--shacl-engine`` takes: ``turbo`` is pyshacl-turbo (Rust,
+the default), ``pyshacl`` is pySHACL, the reference, 10 to 20 times slower. Both give the same
+results on the project's data and on every shapes fixture (tests/test_shacl_engines.py)."""
+DEFAULT_SHACL_ENGINE: ShaclEngine = "turbo"
+
+
+@dataclass(frozen=True)
+class StoreUnion:
+    """A build's data (see :mod:`kg.store`): a store whose default graph does *not* hold the
+    union, and the union's sorted, distinct N-Triples lines (which the build has at hand).
+    The SHACL engine reads the lines; the violation queries run on the store with Oxigraph's
+    union option (the catalogue's queries are DISTINCT-safe), in this process."""
+
+    store: ox.Store
+    union: Sequence[str]
+
+    def text(self) -> str:
+        return "".join(line + "\n" for line in self.union)
+
+
+Data: TypeAlias = Dataset | Graph | ox.Store | StoreUnion
+"""What :func:`validate` checks: an rdflib dataset (the union of its graphs), one rdflib graph,
+a :class:`pyoxigraph.Store` whose default graph holds the union of its named graphs, or a
+:class:`StoreUnion`."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,8 +119,10 @@ class ValidationResult:
     constraint: Node | None
     """The constraint component (``sh:MinCountConstraintComponent`` …)."""
 
-    def sort_key(self) -> tuple[int, str, str, str, str, str]:
-        """Severity first, then shape, focus node, path, value and message."""
+    def sort_key(self) -> tuple[int, str, str, str, str, str, str]:
+        """Severity first, then shape, focus node, path, value, message and constraint component
+        (the last settles two results of one shape on one value, e.g. sh:datatype and
+        sh:languageIn, which engines list in different orders)."""
         return (
             severity_rank(self.severity),
             _key(self.shape),
@@ -99,6 +130,7 @@ class ValidationResult:
             _key(self.path),
             _key(self.value),
             self.message,
+            _key(self.constraint),
         )
 
     def to_dict(self) -> dict[str, str | None]:
@@ -148,8 +180,21 @@ class ValidationReport:
     conforms: bool
     """True when no result is a Violation (warnings and infos are allowed)."""
     results: tuple[ValidationResult, ...]
-    graph: Graph = field(repr=False, compare=False)
-    """pySHACL's report graph, with a result for each row of a violation query added."""
+    report_graph: Graph | None = field(default=None, repr=False, compare=False)
+    """The SHACL engine's report graph, with a result for each row of a violation query added;
+    ``None`` for a report made of typed results (merged or focused, :func:`report_of`), whose
+    :attr:`graph` is written from them when first asked for."""
+
+    @property
+    def graph(self) -> Graph:
+        """The report graph: the engine's, or one written from the results (each result's
+        severity, focus node, path, value, shape, message and constraint component)."""
+        if self.report_graph is None:
+            graph = bind_prefixes(Graph(bind_namespaces="none"))
+            _add_to_report(graph, self.results, self.conforms)
+            object.__setattr__(self, "report_graph", graph)
+        assert self.report_graph is not None
+        return self.report_graph
 
     def of_severity(self, severity: str) -> tuple[ValidationResult, ...]:
         """The results of one severity."""
@@ -314,11 +359,21 @@ def _message(graph: Graph, result: Node) -> str:
     return " ".join(str(messages[0]).split()) if messages else ""
 
 
+def _plain(term: Node | None) -> Node | None:
+    """``"x"^^xsd:string`` as ``"x"``: one RDF term, which rdflib spells two ways."""
+    if isinstance(term, Literal) and term.datatype == XSD.string:
+        return Literal(str(term))
+    return term
+
+
 def results_of(graph: Graph) -> list[ValidationResult]:
     """The typed results of a SHACL validation report graph (any SHACL engine's).
 
     Only the report's own results (``sh:result``), not the nested ``sh:detail`` results some
-    engines add under ``sh:node``/``sh:or`` failures: each defect is reported once.
+    engines add under ``sh:node``/``sh:or`` failures: each defect is reported once. A value
+    typed ``xsd:string`` is read as the plain literal it is; the message is the English (or
+    untagged) one, whitespace collapsed. With these, pyshacl-turbo's and pySHACL's reports give
+    equal results.
     """
     found = []
     reports = set(graph.subjects(RDF.type, SH.ValidationReport))
@@ -333,7 +388,7 @@ def results_of(graph: Graph) -> list[ValidationResult]:
                 severity=str(severity).rpartition("#")[2] if severity is not None else "Violation",
                 focus_node=graph.value(result, SH.focusNode),
                 path=_shacl_path(graph, path) if path is not None else None,
-                value=graph.value(result, SH.value),
+                value=_plain(graph.value(result, SH.value)),
                 shape=graph.value(result, SH.sourceShape),
                 message=_message(graph, result),
                 constraint=graph.value(result, SH.sourceConstraintComponent),
@@ -375,6 +430,7 @@ def query_results(query: Query, result: QueryResult) -> list[ValidationResult]:
 
 
 def _add_to_report(graph: Graph, results: Sequence[ValidationResult], conforms: bool) -> None:
+    """Add ``results`` to the report in ``graph`` (made when there is none) and set conforms."""
     report = graph.value(None, RDF.type, SH.ValidationReport, any=True)
     if report is None:
         report = BNode()
@@ -386,6 +442,8 @@ def _add_to_report(graph: Graph, results: Sequence[ValidationResult], conforms: 
         graph.add((node, RDF.type, SH.ValidationResult))
         graph.add((node, SH.resultSeverity, SH[item.severity]))
         graph.add((node, SH.resultMessage, Literal(item.message)))
+        if isinstance(item.path, PropertyPath):
+            graph.add((node, SH.resultPath, _path_node(graph, item.path)))
         for predicate, term in (
             (SH.focusNode, item.focus_node),
             (SH.resultPath, item.path),
@@ -397,79 +455,314 @@ def _add_to_report(graph: Graph, results: Sequence[ValidationResult], conforms: 
                 graph.add((node, predicate, term))
 
 
+def _path_node(graph: Graph, path: Node | PropertyPath) -> Node:
+    """Write an rdflib property path back as a SHACL path in ``graph`` (the reverse of
+    :func:`_shacl_path`)."""
+    if not isinstance(path, PropertyPath):
+        return path
+    node = BNode()
+    if isinstance(path, SequencePath):
+        Collection(graph, node, [_path_node(graph, part) for part in path.args])
+    elif isinstance(path, AlternativePath):
+        items = BNode()
+        Collection(graph, items, [_path_node(graph, part) for part in path.args])
+        graph.add((node, SH.alternativePath, items))
+    elif isinstance(path, InvPath):
+        graph.add((node, SH.inversePath, _path_node(graph, path.arg)))
+    elif isinstance(path, MulPath):
+        mod = {"*": SH.zeroOrMorePath, "+": SH.oneOrMorePath, "?": SH.zeroOrOnePath}[path.mod]
+        graph.add((node, mod, _path_node(graph, path.path)))
+    else:  # pragma: no cover - SHACL has no other paths (no negated ones)
+        raise ShapesError(f"cannot write the path {path_text(path)} into a report")
+    return node
+
+
+def report_of(results: Sequence[ValidationResult], conforms: bool) -> ValidationReport:
+    """A report made of typed ``results`` alone (sorted here), its graph written from them.
+
+    What a merged report (:func:`kg.revalidate.revalidate`) or a report restricted to some
+    focus nodes holds: its graph, written when first asked for, has each result's severity,
+    focus node, path, value, shape, message and constraint component, not the engine's extras
+    (``sh:detail``, ``sh:sourceConstraint``)."""
+    ordered = tuple(sorted(results, key=ValidationResult.sort_key))
+    return ValidationReport(conforms=conforms, results=ordered)
+
+
+# --------------------------------------------------------------------------------------------
+# Running a SHACL engine
+
+
+def check_shacl_engine(engine: str) -> ShaclEngine:
+    """``engine`` if it is one of :data:`SHACL_ENGINES`, else a :class:`ShapesError`.
+
+    >>> check_shacl_engine("jena")
+    Traceback (most recent call last):
+    kg.errors.ShapesError: unknown SHACL engine 'jena' (use turbo or pyshacl)
+    """
+    if engine not in SHACL_ENGINES:
+        raise ShapesError(f"unknown SHACL engine '{engine}' (use {' or '.join(SHACL_ENGINES)})")
+    return cast(ShaclEngine, engine)
+
+
+def _default_graph_is_the_union(store: ox.Store) -> None:
+    """Refuse a store whose named graphs hold data while its default graph is empty: its
+    default graph would be validated, and nothing would be found."""
+    empty = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+    if empty and next(iter(store), None) is not None:
+        raise ShapesError(
+            "the store's default graph is empty but its named graphs are not: validation reads "
+            "the default graph, so load the union into it first (INSERT { ?s ?p ?o } WHERE "
+            "{ GRAPH ?g { ?s ?p ?o } })"
+        )
+
+
+def _turbo_store_input(store: ox.Store) -> object:
+    """The store's default graph as pyshacl-turbo's own input record.
+
+    Given a :class:`pyoxigraph.Store`, pyshacl-turbo 0.6.5 dumps *every* graph and validates
+    their union; the default graph of our stores already is that union, so passing the store
+    would hand it every triple twice, and it reads data at some 15 µs a triple. Dumping only
+    the default graph halves that. ``Input`` is an internal of pyshacl-turbo (pinned exactly);
+    without it the store itself is passed: the same results, slower.
+    """
+    try:
+        from pyshacl_turbo.rdf import Input
+    except ImportError:  # pragma: no cover - another pyshacl-turbo than the pinned one
+        return store
+    text = store.dump(format=ox.RdfFormat.N_QUADS, from_graph=ox.DefaultGraph()) or b""
+    return Input(text.decode("utf-8"), "oxigraph-nquads", None, {}, preserve_ids=True)
+
+
+def _turbo_text_input(text: str) -> object:
+    """N-Triples (or N-Quads) text as pyshacl-turbo's own input record (see
+    :func:`_turbo_store_input`)."""
+    from pyshacl_turbo.rdf import Input
+
+    return Input(text, "oxigraph-nquads", None, {}, preserve_ids=True)
+
+
+def _rdflib_term(term: Any, cache: dict[Any, Node]) -> Node:
+    """The rdflib term for a pyoxigraph one, keeping the literal's lexical form exactly
+    (rdflib would write ``"01"^^xsd:integer`` as ``"1"``; pyshacl-turbo reads it as written)."""
+    found = cache.get(term)
+    if found is not None:
+        return found
+    node: Node
+    if isinstance(term, ox.NamedNode):
+        node = URIRef(term.value)
+    elif isinstance(term, ox.BlankNode):
+        node = BNode(term.value)
+    elif term.language:
+        node = Literal(term.value, lang=term.language)
+    elif term.datatype.value == str(XSD.string):
+        node = Literal(term.value)
+    else:
+        node = Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    if not isinstance(term, ox.Literal):  # literals rarely repeat; keep the cache small
+        cache[term] = node
+    return node
+
+
+def store_graph(store: ox.Store) -> Graph:
+    """The default graph of ``store`` (the union, by our convention) as a plain rdflib graph,
+    blank-node labels and literal forms kept: what pySHACL reads when given a store."""
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
+    cache: dict[Any, Node] = {}
+    for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        graph.add(
+            (
+                _rdflib_term(quad.subject, cache),
+                _rdflib_term(quad.predicate, cache),
+                _rdflib_term(quad.object, cache),
+            )
+        )
+    return graph
+
+
+def _unusable(problem: object) -> ShapesError:
+    message = " ".join(str(getattr(problem, "message", problem)).split())
+    return ShapesError(f"the shapes cannot be used: {message}")
+
+
+def shacl_report(
+    data: Data,
+    shapes: Graph,
+    *,
+    engine: ShaclEngine = DEFAULT_SHACL_ENGINE,
+    focus_nodes: Iterable[Node] | None = None,
+) -> Graph:
+    """The SHACL validation report graph of ``data`` against ``shapes``, from ``engine``.
+
+    ``data`` is validated as the union of its graphs, whatever its form: both engines read an
+    rdflib :class:`~rdflib.Dataset` (and a :class:`pyoxigraph.Store`) as the union of all its
+    graphs, a triple stated in two graphs once; of a store, only the default graph is read
+    (our stores keep the union there, see :data:`Data`). Results, messages, paths and blank
+    nodes are the same from both engines (their report graphs are isomorphic on the project's
+    data and every fixture); only the order of the results differs.
+
+    ``focus_nodes`` (IRIs) asks pyshacl-turbo to validate only the shapes' targets among those
+    nodes, each against the whole data (its value nodes are still checked through sh:node and
+    sh:property as usual); ``None`` is every target. pySHACL's own ``focus_nodes`` also skips
+    the sh:node checks of value nodes (0.40.1), so it is not used: pySHACL validates everything.
+    Either way the caller keeps the results of the nodes it asked for (see :func:`validate`).
+    """
+    # pySHACL adds triples to the shapes graph it is given; the cached graph stays as read.
+    shapes_graph = Graph(bind_namespaces="none")
+    shapes_graph += shapes
+    options: dict[str, Any] = {
+        "shacl_graph": shapes_graph,
+        "inference": "none",
+        "advanced": True,
+        "allow_warnings": True,
+        "do_owl_imports": False,
+        "abort_on_first": False,
+    }
+    if isinstance(data, ox.Store):
+        _default_graph_is_the_union(data)
+    if engine == "turbo":
+        import pyshacl_turbo
+        from pyshacl_turbo.errors import ReportableRuntimeError as TurboError
+
+        if focus_nodes is not None:
+            options["focus_nodes"] = [str(node) for node in focus_nodes]
+        if isinstance(data, StoreUnion):
+            turbo_input = _turbo_text_input(data.text())
+        elif isinstance(data, ox.Store):
+            turbo_input = _turbo_store_input(data)
+        else:
+            turbo_input = data
+        try:
+            _, report_graph, _ = pyshacl_turbo.validate(turbo_input, **options)
+        except (TurboError, ValueError) as exc:  # ValueError: shapes it cannot compile
+            raise _unusable(exc) from None
+    else:
+        import pyshacl
+        from pyshacl.errors import ReportableRuntimeError
+
+        if isinstance(data, ox.Store):
+            graph = store_graph(data)
+        elif isinstance(data, StoreUnion):
+            graph = bind_prefixes(Graph(bind_namespaces="none"))
+            graph.parse(data=data.text(), format="nt")
+        else:
+            graph = union_graph(data) if isinstance(data, Dataset) else data
+        try:
+            _, report_graph, _ = pyshacl.validate(graph, **options)
+        except ReportableRuntimeError as exc:
+            raise _unusable(exc) from None
+    if not isinstance(report_graph, Graph):  # pyshacl-turbo's ValidationFailure, returned
+        raise _unusable(report_graph)
+    return report_graph
+
+
 # --------------------------------------------------------------------------------------------
 # Validating
 
 
+def query_engine(data: Data) -> OxigraphEngine:
+    """The engine the violation queries run on: the store itself, or a copy of the dataset."""
+    if isinstance(data, StoreUnion):
+        # The project's own queries, checked like any other; no child is forked from the
+        # build's validation thread.
+        return OxigraphEngine.of_store(data.store, Limits(isolated=False), union=True)
+    if isinstance(data, ox.Store):
+        return OxigraphEngine.of_store(data, catalogue_limits())
+    # pyoxigraph: the same answers as rdflib (tests/test_engines_cross.py), and cross-node
+    # checks that take rdflib minutes on a few thousand memberships take it milliseconds.
+    return OxigraphEngine(data, catalogue_limits())
+
+
+def run_violation_queries(
+    queries: Path | Iterable[Query] | None, engine: OxigraphEngine | None, data: Data
+) -> list[ValidationResult]:
+    """The Violation of each row of each violation query (default: the catalogue's)."""
+    if queries is None or isinstance(queries, Path):
+        queries = violation_queries(queries)
+    queries = list(queries)
+    found: list[ValidationResult] = []
+    if queries:
+        engine = engine if engine is not None else query_engine(data)
+        for query in queries:
+            found.extend(query_results(query, run(query, engine)))
+    return found
+
+
+def check_severity(severity: str) -> None:
+    """Refuse a severity that is not one of :data:`SEVERITIES`."""
+    if severity not in SEVERITIES:
+        raise ShapesError(f"unknown severity '{severity}' (use one of {', '.join(SEVERITIES)})")
+
+
 def validate(
-    data: Dataset | Graph,
+    data: Data,
     shapes: Path | Iterable[Path] | Graph | None = None,
     *,
     severity: Severity = "Info",
     queries: Path | Iterable[Query] | None = None,
+    engine: str = DEFAULT_SHACL_ENGINE,
+    focus_nodes: Iterable[Node] | None = None,
 ) -> ValidationReport:
-    """Validate ``data`` (a dataset, validated as the union of its graphs, or one graph).
+    """Validate ``data``: a dataset (validated as the union of its graphs), one graph, or a
+    :class:`pyoxigraph.Store` whose default graph holds the union of its named graphs (the
+    violation queries then run on that store itself, not a copy).
 
     ``shapes`` are the shapes files or folder (default: every ``ontology/shapes/*.ttl``) or a
     ready shapes graph; ``queries`` the violation queries (default: the catalogue's
     ``*-violation`` queries; a folder, or ``()`` for none). ``severity`` is the least severe
-    level kept in the report's results.
+    level kept in the report's results. ``engine`` is one of :data:`SHACL_ENGINES`: the same
+    report from either, pyshacl-turbo much sooner.
+
+    ``focus_nodes`` keeps only the results about those nodes (SHACL results whose focus node,
+    and violation-query rows whose ``?focus``, is one of them), each node checked against the
+    whole data; the report graph is then written from the results (:func:`report_of`).
     """
-    if severity not in SEVERITIES:
-        raise ShapesError(f"unknown severity '{severity}' (use one of {', '.join(SEVERITIES)})")
-    # pySHACL adds triples to the shapes graph it is given; the cached graph stays as read.
-    shapes_graph = Graph(bind_namespaces="none")
-    shapes_graph += load_shapes(shapes)
-    data_graph = union_graph(data) if isinstance(data, Dataset) else data
-    try:
-        _, report_graph, _ = pyshacl.validate(
-            data_graph,
-            shacl_graph=shapes_graph,
-            inference="none",
-            advanced=True,
-            allow_warnings=True,
-            do_owl_imports=False,
-            abort_on_first=False,
+    check_severity(severity)
+    engine = check_shacl_engine(engine)
+    wanted = None if focus_nodes is None else frozenset(focus_nodes)
+    shapes_graph = load_shapes(shapes)
+    if wanted is not None and not wanted:
+        graph = None
+        results: list[ValidationResult] = []
+    else:
+        iris_only = wanted is not None and all(isinstance(n, URIRef) for n in wanted)
+        graph = shacl_report(
+            data, shapes_graph, engine=engine, focus_nodes=wanted if iris_only else None
         )
-    except ReportableRuntimeError as exc:
-        message = " ".join(str(getattr(exc, "message", exc)).split())
-        raise ShapesError(f"the shapes cannot be used: {message}") from None
-    assert isinstance(report_graph, Graph)
-    graph = bind_prefixes(Graph(bind_namespaces="none"))
-    for triple in report_graph:
-        graph.add(triple)
-    results = results_of(graph)
-
-    if queries is None or isinstance(queries, Path):
-        queries = violation_queries(queries)
-    from_queries: list[ValidationResult] = []
-    queries = list(queries)
-    if queries:
-        # pyoxigraph: the same answers as rdflib (tests/test_engines_cross.py), and cross-node
-        # checks that take rdflib minutes on a few thousand memberships take it milliseconds.
-        engine = OxigraphEngine(data, catalogue_limits())
-        for query in queries:
-            from_queries.extend(query_results(query, run(query, engine)))
-
+        results = results_of(graph)
+    from_queries = run_violation_queries(queries, None, data)
+    if wanted is not None:
+        results = [r for r in results if r.focus_node in wanted]
+        from_queries = [r for r in from_queries if r.focus_node in wanted]
     everything = results + from_queries
     conforms = not any(severity_rank(r.severity) == 0 for r in everything)
-    _add_to_report(graph, from_queries, conforms)
     limit = SEVERITIES.index(severity)
-    kept = sorted(
-        (r for r in everything if severity_rank(r.severity) <= limit),
-        key=ValidationResult.sort_key,
-    )
-    return ValidationReport(conforms=conforms, results=tuple(kept), graph=graph)
+    kept = [r for r in everything if severity_rank(r.severity) <= limit]
+    if graph is None or wanted is not None:
+        return report_of(kept, conforms)
+    _add_to_report(graph, from_queries, conforms)
+    ordered = tuple(sorted(kept, key=ValidationResult.sort_key))
+    return ValidationReport(conforms=conforms, results=ordered, report_graph=graph)
 
 
 __all__ = [
+    "DEFAULT_SHACL_ENGINE",
     "SEVERITIES",
+    "SHACL_ENGINES",
+    "Data",
     "Severity",
+    "StoreUnion",
+    "ShaclEngine",
     "ValidationReport",
     "ValidationResult",
+    "check_shacl_engine",
     "load_shapes",
+    "query_engine",
     "query_results",
+    "report_of",
     "results_of",
+    "run_violation_queries",
+    "shacl_report",
     "shapes_files",
+    "store_graph",
     "validate",
 ]

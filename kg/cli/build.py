@@ -14,12 +14,11 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import click
 
 from kg.build import BuildResult, build
-from kg.cli.options import data_option, shapes_option
+from kg.cli.options import data_option, shacl_engine_option, shapes_option
 from kg.errors import ValidationFailed
 from kg.export import write_atomic
 from kg.progress import Stages
@@ -46,14 +45,6 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _shacl_engine_option(function: Any) -> Any:
-    try:
-        from kg.cli.options import shacl_engine_option
-    except ImportError:  # pragma: no cover - until the option lands
-        return click.option("--shacl-engine", default="turbo", show_default=True)(function)
-    return shacl_engine_option(function)
-
-
 @click.command("build")
 @data_option
 @click.option(
@@ -64,7 +55,7 @@ def _shacl_engine_option(function: Any) -> Any:
     help="Output folder; replaced only when the build succeeds.",
 )
 @shapes_option
-@_shacl_engine_option
+@shacl_engine_option
 @click.option(
     "--timings",
     type=click.Path(path_type=Path, dir_okay=False),

@@ -169,3 +169,18 @@ def endpoint_option(function: F) -> F:
         metavar="URL",
         help="Run the query on this SPARQL 1.1 endpoint instead of the local data.",
     )(function)
+
+
+def shacl_engine_option(function: F) -> F:
+    """``--shacl-engine turbo|pyshacl``: the SHACL engine that checks the shapes."""
+    from kg.validate import DEFAULT_SHACL_ENGINE, SHACL_ENGINES
+
+    return click.option(
+        "--shacl-engine",
+        "shacl_engine",
+        type=click.Choice(list(SHACL_ENGINES)),
+        default=DEFAULT_SHACL_ENGINE,
+        show_default=True,
+        help="SHACL engine: turbo (pyshacl-turbo, fast) or pyshacl (pySHACL, the reference, "
+        "much slower); both give the same report.",
+    )(function)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import format_option, shapes_option
+from kg.cli.options import format_option, shacl_engine_option, shapes_option
 from kg.dataset import data_files, load_dataset
 from kg.errors import ValidationFailed
 from kg.validate import validate
@@ -20,12 +20,15 @@ from kg.validate import validate
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @format_option(("table", "turtle", "json"))
 @shapes_option
-def command(paths: tuple[Path, ...], format: str, shapes: tuple[Path, ...]) -> None:
+@shacl_engine_option
+def command(
+    paths: tuple[Path, ...], format: str, shapes: tuple[Path, ...], shacl_engine: str
+) -> None:
     """Validate the project's data, or the given files (any RDF syntax) or folders, together
     with the ontology and the code lists."""
     files = [f for p in paths for f in (data_files(p) if p.is_dir() else [p])]
     dataset = load_dataset(files if paths else None)
-    report = validate(dataset, list(shapes) or None)
+    report = validate(dataset, list(shapes) or None, engine=shacl_engine)
     text = report.serialize(format)
     if text:
         click.echo(text, nl=not text.endswith("\n"))
