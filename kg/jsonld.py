@@ -418,6 +418,7 @@ _NT_LINE = re.compile(
     r"[ \t]*\.[ \t]*(?:#.*)?",
     re.S,
 )
+_NT_STRING_BODY = re.compile(r'(?:[^"\\]|\\.)*', re.S)
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]+(?:-[A-Za-z0-9]+)*")
 _GEN_DELIM_END = re.compile(r".*[:/?#\[\]@]$", re.S)
 
@@ -481,8 +482,8 @@ def _nt_literal(token: str) -> Any:
     if end <= 0:
         raise _NtError("a literal must be quoted")
     lexical = token[1:end]
-    if '"' in lexical or (lexical.endswith("\\") and _odd_backslashes(lexical)):
-        raise _NtError("a quote inside a literal must be escaped")
+    if ('"' in lexical or lexical.endswith("\\")) and not _NT_STRING_BODY.fullmatch(lexical):
+        raise _NtError("a quote or backslash inside a literal must be escaped")
     if "\\" in lexical:
         lexical = _nt_unescape(lexical)
     suffix = token[end + 1 :]
@@ -506,10 +507,6 @@ def _nt_literal(token: str) -> Any:
     return (lexical, None, datatype)
 
 
-def _odd_backslashes(text: str) -> bool:
-    return (len(text) - len(text.rstrip("\\"))) % 2 == 1
-
-
 def _scalar(value: Any) -> str:
     """The JSON text of a string, bool or int, as ``json.dumps`` writes it."""
     if value is True:
@@ -519,6 +516,14 @@ def _scalar(value: Any) -> str:
     if isinstance(value, int):
         return int.__repr__(value)
     return str(_encode(value))
+
+
+def _shown(feature: str, value: Any = _NO_ID) -> str:
+    """A feature in an error message, as JSON: ``"@embed"`` or ``"@embed": "@once"``."""
+    shown = json.dumps(feature, ensure_ascii=False)
+    if value is not _NO_ID:
+        shown += ": " + json.dumps(value, ensure_ascii=False)
+    return shown
 
 
 def _indent(text: str) -> str:
@@ -662,11 +667,11 @@ class _Context:
         if type_term.container != ("@set",):
             self._unsupported("type", "the alias of @type must be a @set")
 
-    def _unsupported(self, feature: str, detail: str = "") -> NoReturn:
+    def _unsupported(self, feature: str, detail: str = "", value: Any = _NO_ID) -> NoReturn:
         raise LoadError(
             self.source,
-            f"context feature {feature!r} is not supported by the linear JSON-LD writer"
-            + (f" ({detail})" if detail else ""),
+            f"context feature {_shown(feature, value)} is not supported by the linear JSON-LD "
+            "writer" + (f" ({detail})" if detail else ""),
             hint="use kg.jsonld.pyld_compact and pyld_frame, or extend JsonLdWriter",
         )
 
@@ -728,13 +733,13 @@ class _Context:
         type_ = definition.get("@type")
         if type_ is not None:
             if not isinstance(type_, str) or type_ in ("@vocab", "@none", "@json"):
-                self._unsupported(f"@type: {type_!r}", f"in the definition of {name!r}")
+                self._unsupported("@type", f"in the definition of {name!r}", type_)
             if type_ != "@id":
                 type_ = self._expand(type_)
         container = definition.get("@container", [])
         containers = [container] if isinstance(container, str) else container
         if not isinstance(containers, list) or not set(containers) <= {"@set", "@language"}:
-            self._unsupported(f"@container: {container!r}", f"in the definition of {name!r}")
+            self._unsupported("@container", f"in the definition of {name!r}", container)
         if reverse and "@language" in containers:
             self._unsupported(name, "a reverse term with a language map")
         if iri.startswith("@") and (type_ is not None or prefix):
@@ -987,17 +992,17 @@ _ANY = ("@any",)
 def _parse_frame(document: JsonObject, ctx: _Context, source: str) -> _Spec:
     """A frame file as a :class:`_Spec`, refusing every feature our frames do not use."""
 
-    def unsupported(feature: str, detail: str = "") -> NoReturn:
+    def unsupported(feature: str, detail: str = "", value: Any = _NO_ID) -> NoReturn:
         raise LoadError(
             source,
-            f"frame feature {feature!r} is not supported by the linear JSON-LD writer"
-            + (f" ({detail})" if detail else ""),
+            f"frame feature {_shown(feature, value)} is not supported by the linear JSON-LD "
+            "writer" + (f" ({detail})" if detail else ""),
             hint="use kg.jsonld.pyld_frame, or extend JsonLdWriter",
         )
 
     def type_iri(name: Any) -> str:
         if not isinstance(name, str):
-            unsupported(f"type: {name!r}")
+            unsupported("type", "", name)
         term = ctx.terms.get(name)
         if term is not None and not term.reverse and not term.iri.startswith("@"):
             return term.iri
@@ -1006,11 +1011,12 @@ def _parse_frame(document: JsonObject, ctx: _Context, source: str) -> _Spec:
             return ctx.terms[prefix].iri + suffix
         if colon and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S*", name):
             return name
-        unsupported(f"type: {name!r}", "not a term, compact IRI or IRI of the context")
+        unsupported("type", "not a term, compact IRI or IRI of the context", name)
 
     def node(value: Any, where: str) -> _Spec:
+        """A node frame (``where``: the key it is the value of, "" at the top)."""
         if not isinstance(value, dict):
-            unsupported(f"{where}: {value!r}", "a frame entry is {} or a node frame")
+            unsupported(where, "a frame entry is {} or a node frame", value)
         embed, explicit = None, None
         types: Any = None
         props: dict[str, _Spec | None] = {}
@@ -1031,14 +1037,14 @@ def _parse_frame(document: JsonObject, ctx: _Context, source: str) -> _Spec:
                 elif isinstance(entry, list):
                     types = tuple(type_iri(name) for name in entry)
                 else:
-                    unsupported(f"type: {entry!r}")
+                    unsupported("type", "", entry)
             elif keyword == "@embed":
                 if entry not in ("@always", "@never"):
-                    unsupported(f"@embed: {entry!r}", "only @always and @never")
+                    unsupported("@embed", "only @always and @never", entry)
                 embed = entry
             elif keyword == "@explicit":
                 if not isinstance(entry, bool):
-                    unsupported(f"@explicit: {entry!r}")
+                    unsupported("@explicit", "", entry)
                 explicit = entry
             elif keyword is not None:
                 unsupported(keyword)
@@ -1054,10 +1060,10 @@ def _parse_frame(document: JsonObject, ctx: _Context, source: str) -> _Spec:
                     unsupported(key, "not a term, compact IRI or IRI of the context")
                 if "@language" in container:
                     if entry != {}:
-                        unsupported(f"{key}: {entry!r}", "a language map in a frame")
+                        unsupported(key, "a language map in a frame", entry)
                     sub: _Spec | None = None  # PyLD expands {} under a language map to []
                 else:
-                    sub = node(entry, f"{where}/{key}")
+                    sub = node(entry, key)
                 target: dict[str, Any] = reverse if is_reverse else props
                 if iri in target:
                     unsupported(key, f"a second entry for <{iri}>")
