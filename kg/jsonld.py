@@ -28,11 +28,12 @@ kg.errors.LoadError: https://example.org/context.jsonld: remote JSON-LD document
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import json
 import re
-import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -481,30 +482,45 @@ def _nt_literal(token: str) -> Any:
     end = token.rfind('"')
     if end <= 0:
         raise _NtError("a literal must be quoted")
-    lexical = token[1:end]
+    lexical = _nt_string(token[1:end])
+    suffix = token[end + 1 :]
+    return _nt_suffix(suffix)(lexical) if suffix else (lexical, None, None)
+
+
+def _nt_string(lexical: str) -> str:
+    """The characters of a quoted string's body (checked: no bare quote or backslash)."""
     if ('"' in lexical or lexical.endswith("\\")) and not _NT_STRING_BODY.fullmatch(lexical):
         raise _NtError("a quote or backslash inside a literal must be escaped")
-    if "\\" in lexical:
-        lexical = _nt_unescape(lexical)
-    suffix = token[end + 1 :]
-    if not suffix:
-        return (lexical, None, None)
+    return _nt_unescape(lexical) if "\\" in lexical else lexical
+
+
+def _nt_suffix(suffix: str) -> Any:
+    """What a literal's ``@language`` or ``^^<datatype>`` makes of its lexical form."""
     if suffix[0] == "@":
         if not _LANGUAGE_TAG.fullmatch(suffix[1:]):
             raise _NtError(f"{suffix[1:]!r} is not a language tag")
-        return (lexical, suffix[1:].lower(), None)
+        language = suffix[1:].lower()
+        return lambda lexical: (lexical, language, None)
     if not (suffix.startswith("^^<") and suffix.endswith(">")):
         raise _NtError("a literal ends with @language, ^^<datatype> or nothing")
     datatype = _nt_iri(suffix[2:])
     if datatype == _XSD_STRING:
-        return (lexical, None, None)
-    if datatype == _XSD_BOOLEAN and lexical in ("true", "false"):
-        return (lexical == "true", None, None)
-    if datatype == _XSD_INTEGER and _CANONICAL_INTEGER.fullmatch(lexical):
-        return (int(lexical), None, None)
+        return lambda lexical: (lexical, None, None)
+    if datatype == _XSD_BOOLEAN:
+        return lambda lexical: (
+            (lexical == "true", None, None)
+            if lexical in ("true", "false")
+            else (lexical, None, datatype)
+        )
+    if datatype == _XSD_INTEGER:
+        return lambda lexical: (
+            (int(lexical), None, None)
+            if _CANONICAL_INTEGER.fullmatch(lexical)
+            else (lexical, None, datatype)
+        )
     if datatype == _RDF_JSON:
         raise _NtError("rdf:JSON literals are not supported by the JSON-LD writer")
-    return (lexical, None, datatype)
+    return lambda lexical: (lexical, None, datatype)
 
 
 def _scalar(value: Any) -> str:
@@ -645,8 +661,9 @@ class _Context:
             self._by_start.setdefault(term.iri[: self._start], []).append(term)
         self._prefix_names = {t.name for t in prefixes}
         self._vocab_cache: dict[str, str] = {}
-        self._id_cache: dict[str, str] = {}
+        self.id_cache: dict[str, str] = {}
         self._select_cache: dict[str, dict[Any, tuple[str, _Term | None]]] = {}
+        self._render_cache: dict[str, dict[Any, _Render]] = {}
         self.aliases = {k: self.compact_iri(k, vocab=True) for k in ("@id", "@type", "@value")}
         for keyword in ("@language", "@list", "@none", "@graph", "@reverse"):
             self.aliases[keyword] = self.compact_iri(keyword, vocab=True)
@@ -834,10 +851,21 @@ class _Context:
         return found
 
     def id_text(self, iri: str) -> str:
-        """The JSON text of a node identifier compacted (cached)."""
-        found = self._id_cache.get(iri)
+        """The JSON text of a node identifier compacted (cached in :attr:`id_cache`)."""
+        found = self.id_cache.get(iri)
         if found is None:
-            found = self._id_cache[iri] = _encode(self.compact_iri(iri, vocab=False))
+            found = self.id_cache[iri] = _encode(self.compact_iri(iri, vocab=False))
+        return found
+
+    def render(self, iri: str, kind: Any) -> _Render:
+        """How values of ``kind`` (see :meth:`select`) of property ``iri`` are written (cached)."""
+        renders = self._render_cache.get(iri)
+        if renders is None:
+            renders = self._render_cache[iri] = {}
+        found = renders.get(kind)
+        if found is None:
+            key, term = self.select(iri, kind)
+            found = renders[kind] = _Render(key, term)
         return found
 
     def select(self, iri: str, kind: Any) -> tuple[str, _Term | None]:
@@ -878,33 +906,98 @@ class _Context:
 
 
 # How a key holds its values (PyLD's add_value with or without propertyIsArray, or a map).
-_SLOT_SINGLE, _SLOT_SET, _SLOT_MAP, _SLOT_MAP_SET = 0, 1, 2, 3
+_ONE, _SET, _MAP, _MAP_SET = 0, 1, 2, 3
 
 
-def _slot_of(term: _Term | None) -> int:
-    container = term.container if term is not None else ()
-    if "@language" in container:
-        return _SLOT_MAP_SET if "@set" in container else _SLOT_MAP
-    return _SLOT_SET if "@set" in container else _SLOT_SINGLE
+class _Render:
+    """How one kind of value of one property is written: its key and how the key holds it.
 
+    ``ref_plain``: references are plain strings (the term is ``@type: @id``); ``type``: the
+    term's datatype (literals of it are plain strings); ``map``: a language map.
+    """
 
-def _slots_text(slots: dict[str, list[Any]]) -> list[tuple[str, str]]:
-    """(key, written value) pairs in :func:`_tidy`'s order from accumulated slots."""
-    pairs = []
-    for key in sorted(slots, key=_key_order):
-        mode, items = slots[key]
-        if mode == _SLOT_SINGLE:
-            text = items[0] if len(items) == 1 else _array_text(items)
-        elif mode == _SLOT_SET:
-            text = _array_text(items)
+    __slots__ = ("key", "key_text", "mode", "ref_plain", "type", "term", "map")
+
+    def __init__(self, key: str, term: _Term | None) -> None:
+        container = term.container if term is not None else ()
+        self.key = key
+        self.key_text = _encode(key) + ": "
+        self.term = term
+        self.map = "@language" in container
+        if self.map:
+            self.mode = _MAP_SET if "@set" in container else _MAP
         else:
-            entries = [
-                (lang, values[0] if mode == _SLOT_MAP and len(values) == 1 else _array_text(values))
-                for lang, values in sorted(items.items(), key=lambda kv: _key_order(kv[0]))
-            ]
-            text = _object_text(entries)
-        pairs.append((key, text))
-    return pairs
+            self.mode = _SET if "@set" in container else _ONE
+        self.ref_plain = term is not None and term.type == "@id"
+        self.type = term.type if term is not None else None
+
+
+def _node_text(head: str, pairs: list[tuple[str, str]]) -> str:
+    """A node object (depth 0): ``head`` (its id and type entries) and the (key, line) pairs.
+
+    Each line is ``"key": value`` as written one level deep in the node.
+    """
+    if not pairs:
+        return head + "\n}" if head != "{" else "{}"
+    pairs.sort()  # property keys are unique, and none is "id" or "type"
+    if head == "{":
+        return "{\n  " + ",\n  ".join([line for _, line in pairs]) + "\n}"
+    return head + ",\n  " + ",\n  ".join([line for _, line in pairs]) + "\n}"
+
+
+def _line(render: _Render, text: str) -> tuple[str, str]:
+    """The (key, line) pair of a key's written values (``text`` at depth 0)."""
+    return (render.key, render.key_text + (text.replace("\n", "\n  ") if text[0] in "[{" else text))
+
+
+def _single_line(render: _Render, text: str, language: str | None) -> tuple[str, str]:
+    """The (key, line) pair of a key holding one value: as it is, in an array, or in a map."""
+    mode = render.mode
+    deep = text[0] in "[{"  # a multi-line value
+    if mode == _ONE:
+        return (render.key, render.key_text + (text.replace("\n", "\n  ") if deep else text))
+    if mode == _SET:
+        inner = text.replace("\n", "\n    ") if deep else text
+        return (render.key, render.key_text + "[\n    " + inner + "\n  ]")
+    entry = _encode(language or "@none") + ": "
+    if mode == _MAP:
+        inner = text.replace("\n", "\n    ") if deep else text
+        return (render.key, render.key_text + "{\n    " + entry + inner + "\n  }")
+    inner = text.replace("\n", "\n      ") if deep else text
+    return (render.key, render.key_text + "{\n    " + entry + "[\n      " + inner + "\n    ]\n  }")
+
+
+@contextlib.contextmanager
+def _paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while large acyclic structures are built.
+
+    Its collections rescan every container built so far, and nothing built here has cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _group_text(render: _Render, items: Any) -> str:
+    """The text of a key's values (depth 0): one value, an array, or a language map."""
+    mode = render.mode
+    if mode == _ONE:
+        return items[0] if len(items) == 1 else _array_text(items)
+    if mode == _SET:
+        return _array_text(items)
+    entries = [
+        (lang, texts[0] if mode == _MAP and len(texts) == 1 else _array_text(texts))
+        for lang, texts in sorted(items.items(), key=_entry_order)
+    ]
+    return _object_text(entries)
+
+
+def _entry_order(entry: tuple[str, Any]) -> tuple[int, str]:
+    return (_KEY_RANK.get(entry[0], 3), entry[0])
 
 
 class _Spec:
@@ -916,7 +1009,17 @@ class _Spec:
     ``@reverse`` terms. ``embed`` and ``explicit`` are the frame's own flags, or the defaults.
     """
 
-    __slots__ = ("embed", "explicit", "types", "props", "reverse", "takes_values", "_implicit")
+    __slots__ = (
+        "embed",
+        "explicit",
+        "types",
+        "props",
+        "reverse",
+        "takes_values",
+        "accepts_all",
+        "plain",
+        "_implicit",
+    )
 
     def __init__(
         self,
@@ -933,6 +1036,9 @@ class _Spec:
         self.reverse: dict[str, _Spec] = dict(sorted((reverse or {}).items()))
         # PyLD's _value_match: a sub-frame with a non-empty @type matches no literal
         self.takes_values = not types
+        self.accepts_all = types is None and not self.props  # PyLD's wildcard
+        # references under it are references, literals pass: written as in the compact view
+        self.plain = self.never and self.accepts_all and self.takes_values
         self._implicit: _Spec | None = None
 
     @property
@@ -1088,6 +1194,7 @@ class _Out:
 
 
 _EMPTY_NODE: dict[str, list[Any]] = {}
+_NO_RENDERS: dict[Any, _Render] = {}
 
 
 def _nt_node(token: str, role: str) -> str:
@@ -1225,6 +1332,11 @@ def _list_kind(items: list[Any]) -> tuple[str, str, str]:
     return ("@list", "@language", common_language or "@none")
 
 
+def _types_text(names: list[str]) -> str:
+    """``, "type": [...]`` after a node's id, as written."""
+    return ',\n  "type": [\n    ' + ",\n    ".join([_encode(n) for n in names]) + "\n  ]"
+
+
 def _typed_text(ctx: _Context, lexical: str, datatype: str) -> str:
     return (
         '{\n  "@type": '
@@ -1335,6 +1447,9 @@ class JsonLdWriter:
         self._merged: list[str] | None = None
         self._by_type: dict[str, list[str]] | None = None
         self._reverse: dict[str, dict[str, list[str]]] = {}
+        self._types_cache: dict[tuple[str, ...], str] = {}
+        # property → [value → its (key, line), or None once values stop repeating; hits]
+        self._lines: dict[str, list[Any]] = {}
 
     # -- reading
 
@@ -1350,7 +1465,9 @@ class JsonLdWriter:
         if isinstance(lines, str):
             lines = lines.splitlines()
         nodes: dict[str, dict[str, list[Any]]] = {}
+        ids: dict[str, str] = {}  # one string per identifier
         predicates: dict[str, str] = {}
+        suffixes: dict[str, Any] = {}  # "@nb", "^^<…>" → what it makes of a literal
         literals: dict[str, Any] = {}  # short literal tokens, read once
         blank_uses: dict[str, Any] = {}  # blank node → (subject, property, index) or False
         nil_uses: list[tuple[str, str, int]] = []
@@ -1359,70 +1476,100 @@ class JsonLdWriter:
         props: dict[str, list[Any]] = {}
         subject = ""
         number = 0
-        intern = sys.intern
         has_null = False
         try:
-            for number, line in enumerate(lines, 1):  # noqa: B007 (number names a bad line)
-                if line.endswith("\n"):
-                    line = line[:-1]
-                parts = line[:-2].split(" ", 2) if line.endswith(" .") else None
-                if (
-                    parts is None
-                    or len(parts) != 3
-                    or not parts[0]
-                    or not parts[1]
-                    or not parts[2]
-                    or parts[2][-1] in " \t"
-                ):
-                    found = _NT_LINE.fullmatch(line)
-                    if found is None:
-                        stripped = line.strip()
-                        if not stripped or stripped.startswith("#"):
-                            continue
-                        raise _NtError("not an N-Triples triple (subject predicate object .)")
-                    parts = list(found.groups())
-                s_token, p_token, o_token = parts
-                if s_token != subject_token:
-                    subject = intern(_nt_node(s_token, "subject"))
-                    subject_token = s_token
-                    props = nodes.setdefault(subject, {})
-                    if subject[0] == "_":
-                        holders.add(subject)
-                predicate = predicates.get(p_token)
-                if predicate is None:
-                    if p_token[0] != "<":
-                        raise _NtError("a predicate is an IRI")
-                    predicate = predicates[p_token] = intern(_nt_node(p_token, "predicate"))
-                first = o_token[0]
-                if first == '"':
-                    obj = literals.get(o_token)
-                    if obj is None:
-                        obj = _nt_literal(o_token)
-                        if len(o_token) < 64:
-                            literals[o_token] = obj
-                        if obj[0] == "@null":
-                            has_null = True
+            with _paused_gc():
+                for number, line in enumerate(lines, 1):  # noqa: B007 (names a bad line)
+                    parts = line.split(" ", 2)
+                    if len(parts) == 3:
+                        s_token, p_token, o_token = parts
+                        if o_token.endswith(" .\n"):
+                            o_token = o_token[:-3]
+                        elif o_token.endswith(" ."):
+                            o_token = o_token[:-2]
+                        else:
+                            o_token = ""
+                    else:
+                        s_token = p_token = o_token = ""
+                    if not s_token or not p_token or not o_token or o_token[-1] in " \t":
+                        found = _NT_LINE.fullmatch(line.rstrip("\r\n"))
+                        if found is None:
+                            stripped = line.strip()
+                            if not stripped or stripped.startswith("#"):
+                                continue
+                            raise _NtError("not an N-Triples triple (subject predicate object .)")
+                        s_token, p_token, o_token = found.groups()
+                    if s_token != subject_token:
+                        subject = _nt_node(s_token, "subject")
+                        subject = ids.setdefault(subject, subject)
+                        subject_token = s_token
+                        props = nodes.setdefault(subject, {})
+                        if subject[0] == "_":
+                            holders.add(subject)
+                    predicate = predicates.get(p_token)
+                    if predicate is None:
+                        if p_token[0] != "<":
+                            raise _NtError("a predicate is an IRI")
+                        predicate = predicates[p_token] = _nt_node(p_token, "predicate")
+                    first = o_token[0]
+                    if first == '"':
+                        obj = literals.get(o_token)
+                        if obj is None:
+                            end = o_token.rfind('"')
+                            if end <= 0:
+                                raise _NtError("a literal must be quoted")
+                            lexical = o_token[1:end]
+                            if "\\" in lexical or '"' in lexical:
+                                lexical = _nt_string(lexical)
+                            suffix = o_token[end + 1 :]
+                            if suffix:
+                                made = suffixes.get(suffix)
+                                if made is None:
+                                    made = suffixes[suffix] = _nt_suffix(suffix)
+                                obj = made(lexical)
+                            else:
+                                obj = (lexical, None, None)
+                            if len(o_token) < 40:
+                                literals[o_token] = obj
+                            if lexical == "@null":
+                                has_null = True
+                        values = props.get(predicate)
+                        if values is None:
+                            props[predicate] = [obj]
+                        else:
+                            values.append(obj)
+                        continue
+                    if first == "<" and o_token[-1] == ">":
+                        obj = o_token[1:-1]
+                        if "\\" in obj:
+                            obj = _nt_unescape(obj)
+                    else:
+                        obj = _nt_node(o_token, "object")
+                    found_id = ids.get(obj)
+                    if found_id is None:
+                        ids[obj] = obj
+                    else:
+                        obj = found_id
+                    if predicate == _RDF_TYPE:
+                        values = props.get("@type")
+                        if values is None:
+                            props["@type"] = [obj]
+                        else:
+                            values.append(obj)
+                        if first == "_":
+                            holders.add(subject)
+                        continue
                     values = props.get(predicate)
                     if values is None:
-                        props[predicate] = [obj]
-                    else:
-                        values.append(obj)
-                    continue
-                obj = intern(_nt_node(o_token, "object"))
-                if predicate == _RDF_TYPE:
-                    props.setdefault("@type", []).append(obj)
+                        values = props[predicate] = []
                     if first == "_":
                         holders.add(subject)
-                    continue
-                values = props.setdefault(predicate, [])
-                if first == "_":
-                    holders.add(subject)
-                    blank_uses[obj] = (
-                        False if obj in blank_uses else (subject, predicate, len(values))
-                    )
-                elif obj == _RDF_NIL:
-                    nil_uses.append((subject, predicate, len(values)))
-                values.append(obj)
+                        blank_uses[obj] = (
+                            False if obj in blank_uses else (subject, predicate, len(values))
+                        )
+                    elif obj == _RDF_NIL:
+                        nil_uses.append((subject, predicate, len(values)))
+                    values.append(obj)
         except _NtError as exc:
             raise LoadError(source, str(exc), line=number) from None
         if nil_uses:
@@ -1435,98 +1582,200 @@ class JsonLdWriter:
         """The compact document: ``dumps(pyld_compact(expand(triples)))``, byte for byte."""
         ctx = self._ctx
         nodes = self._nodes
+        id_cache = ctx.id_cache
+        types_text = self._types_text
+        property_texts = self._property_texts
         texts = []
-        for nid in self._order:
-            props = nodes[nid]
-            if not props:
-                continue
-            slots: dict[str, list[Any]] = {}
-            for predicate in props:
-                if predicate != "@type":
-                    self._add_values(slots, predicate, props[predicate], None)
-            pairs = [("id", ctx.id_text(nid))]
-            types = props.get("@type")
-            if types:
-                pairs.append(("type", _array_text([_encode(ctx.vocab(t)) for t in types])))
-            pairs.extend(_slots_text(slots))
-            texts.append(_object_text(pairs))
-        return _document_bytes(ctx, texts)
+        with _paused_gc():
+            for nid in self._order:
+                props = nodes[nid]
+                pairs: list[tuple[str, str]] = []
+                types = None
+                for predicate, values in props.items():
+                    if predicate == "@type":
+                        types = values
+                    else:
+                        property_texts(predicate, values, None, pairs)
+                head = '{\n  "id": ' + (id_cache.get(nid) or ctx.id_text(nid))
+                if types:
+                    head += types_text(types)
+                texts.append(_node_text(head, pairs))
+            return _document_bytes(ctx, texts)
+
+    def _types_text(self, types: list[str]) -> str:
+        """``, "type": [...]`` for a node's types (no blank node among them), cached."""
+        key = tuple(types)
+        found = self._types_cache.get(key)
+        if found is None:
+            vocab = self._ctx.vocab
+            found = self._types_cache[key] = _types_text([vocab(t) for t in types])
+        return found
 
     def compact(self) -> JsonObject:
         """The compact document as a JSON object (what :func:`pyld_compact` returns)."""
         document: JsonObject = json.loads(self.compact_bytes())
         return document
 
-    def _add_values(
-        self, slots: dict[str, list[Any]], predicate: str, values: list[Any], label: Any
+    def _property_texts(
+        self, predicate: str, values: list[Any], label: Any, pairs: list[tuple[str, str]]
     ) -> None:
-        """Compact the values of one property into ``slots`` (PyLD's _compact, per item).
+        """Compact the values of one property, adding (key, text at depth 0) to ``pairs``.
 
-        ``values`` are identifiers (str), literals (tuples), lists, or framed nodes (:class:`_Out`);
-        ``label`` relabels blank nodes inside lists in a framed view (None: keep them).
+        PyLD compacts item by item: each value picks its key (term selection by the value's
+        kind), and the key's container says how it holds them. Keys of different properties
+        never meet (a term names one IRI, compact IRIs are one-to-one), so one property's
+        values are written here, whole. ``values`` are identifiers (str), literals (tuples),
+        lists, or framed nodes (:class:`_Out`); ``label`` renames blank nodes inside lists in
+        a framed view (None: keep them).
         """
         ctx = self._ctx
+        renders = ctx._render_cache.get(predicate) or _NO_RENDERS
+        if len(values) == 1:  # most properties: one value, one key
+            value = values[0]
+            kind_of = type(value)
+            if label is None and (kind_of is str or kind_of is tuple):
+                entry = self._lines.get(predicate)
+                if entry is None:
+                    entry = self._lines[predicate] = [{}, 0]
+                cache = entry[0]
+                if cache is not None:
+                    found = cache.get(value)
+                    if found is not None:
+                        entry[1] += 1
+                        pairs.append(found)
+                        return
+                    pair = self._single_pair(predicate, renders, value)
+                    cache[value] = pair
+                    if len(cache) & 0x3FF == 0 and entry[1] < len(cache):
+                        entry[0] = None  # its values hardly repeat: stop keeping them
+                    pairs.append(pair)
+                    return
+            if kind_of is str:
+                r = renders.get(_KIND_NODE) or ctx.render(predicate, _KIND_NODE)
+                if label is not None:
+                    value = label(value)
+                written = ctx.id_cache.get(value) or ctx.id_text(value)
+                text = written if r.ref_plain else '{\n  "id": ' + written + "\n}"
+                pairs.append(_single_line(r, text, None))
+                return
+            if kind_of is tuple:
+                lexical, language, datatype = value
+                if datatype is not None:
+                    r = renders.get(datatype) or ctx.render(predicate, datatype)
+                    text = (
+                        _encode(lexical)
+                        if r.type == datatype
+                        else _typed_text(ctx, lexical, datatype)
+                    )
+                elif language is not None:
+                    r = renders.get(language) or ctx.render(predicate, language)
+                    text = _encode(lexical) if r.map else _language_text(lexical, language)
+                else:
+                    r = renders.get(_KIND_PLAIN) or ctx.render(predicate, _KIND_PLAIN)
+                    text = _scalar(lexical)
+                pairs.append(_single_line(r, text, language))
+                return
+        groups: dict[str, list[Any]] | None = None
+        render: _Render | None = None
+        items: Any = None
         for value in values:
             kind_of = type(value)
-            if kind_of is str or kind_of is _Out:
-                key, term = ctx.select(predicate, _KIND_NODE)
-                text = self._node_value(value, term, label)
-                language = None
+            language = None
+            if kind_of is str:
+                r = renders.get(_KIND_NODE) or ctx.render(predicate, _KIND_NODE)
+                if label is not None:
+                    value = label(value)
+                written = ctx.id_cache.get(value) or ctx.id_text(value)
+                text = written if r.ref_plain else '{\n  "id": ' + written + "\n}"
             elif kind_of is tuple:
                 lexical, language, datatype = value
                 if datatype is not None:
-                    key, term = ctx.select(predicate, datatype)
-                    if term is not None and term.type == datatype:
+                    r = renders.get(datatype) or ctx.render(predicate, datatype)
+                    if r.type == datatype:
                         text = _encode(lexical)
                     else:
                         text = _typed_text(ctx, lexical, datatype)
                 elif language is not None:
-                    key, term = ctx.select(predicate, language)
-                    if term is not None and "@language" in term.container:
+                    r = renders.get(language) or ctx.render(predicate, language)
+                    if r.map:
                         text = _encode(lexical)
                     else:
                         text = _language_text(lexical, language)
                 else:
-                    key, term = ctx.select(predicate, _KIND_PLAIN)
+                    r = renders.get(_KIND_PLAIN) or ctx.render(predicate, _KIND_PLAIN)
                     text = _scalar(lexical)
-                    language = "@none"
+            elif kind_of is _Out:
+                r = renders.get(_KIND_NODE) or ctx.render(predicate, _KIND_NODE)
+                text = self._out_text(value, r.ref_plain)
             else:  # an RDF list
-                key, term = ctx.select(predicate, _list_kind(value))
-                items = [self._list_item(item, term, label) for item in value]
-                text = _object_text([("@list", _array_text(items))])
-                language = None
-            slot = slots.get(key)
-            if slot is None:
-                mode = _slot_of(term)
-                slot = slots[key] = [mode, {} if mode >= _SLOT_MAP else []]
-            if slot[0] >= _SLOT_MAP:
-                slot[1].setdefault(language or "@none", []).append(text)
+                r = ctx.render(predicate, _list_kind(value))
+                listed = [self._list_item(item, r, label) for item in value]
+                text = _object_text([("@list", _array_text(listed))])
+            if render is None:
+                render, items = r, ({} if r.map else [])
+            elif r.key != render.key:  # one property, two keys (startDate and startYear)
+                if groups is None:
+                    groups = {render.key: [render, items]}
+                found = groups.get(r.key)
+                if found is None:
+                    found = groups[r.key] = [r, {} if r.map else []]
+                render, items = found
+            if render.map:
+                items.setdefault(language or "@none", []).append(text)
             else:
-                slot[1].append(text)
-
-    def _node_value(self, value: Any, term: _Term | None, label: Any) -> str:
-        """A reference or framed node under a property with term definition ``term``."""
-        if type(value) is _Out:
-            if value.text is not None:
-                return value.text
-            if value.id is _NO_ID:
-                return "{}"
-            written = self._ctx.id_text(value.id)
+                items.append(text)
+        if groups is None:
+            if render is not None:
+                pairs.append(_line(render, _group_text(render, items)))
         else:
-            written = self._ctx.id_text(value if label is None else label(value))
-        if term is not None and term.type == "@id":
-            return written
-        return '{\n  "id": ' + written + "\n}"
+            for r, found in groups.values():
+                pairs.append(_line(r, _group_text(r, found)))
 
-    def _list_item(self, item: Any, term: _Term | None, label: Any) -> str:
+    def _single_pair(
+        self, predicate: str, renders: dict[Any, _Render], value: Any
+    ) -> tuple[str, str]:
+        """The (key, line) pair of a property with one value, an identifier or a literal."""
+        ctx = self._ctx
+        if type(value) is str:
+            r = renders.get(_KIND_NODE) or ctx.render(predicate, _KIND_NODE)
+            written = ctx.id_cache.get(value) or ctx.id_text(value)
+            return _single_line(
+                r, written if r.ref_plain else '{\n  "id": ' + written + "\n}", None
+            )
+        lexical, language, datatype = value
+        if datatype is not None:
+            r = renders.get(datatype) or ctx.render(predicate, datatype)
+            text = _encode(lexical) if r.type == datatype else _typed_text(ctx, lexical, datatype)
+        elif language is not None:
+            r = renders.get(language) or ctx.render(predicate, language)
+            text = _encode(lexical) if r.map else _language_text(lexical, language)
+        else:
+            r = renders.get(_KIND_PLAIN) or ctx.render(predicate, _KIND_PLAIN)
+            text = _scalar(lexical)
+        return _single_line(r, text, language)
+
+    def _out_text(self, out: _Out, ref_plain: bool) -> str:
+        """A framed node: its text, or as a reference (a string under an ``@id`` term)."""
+        if out.text is not None:
+            return out.text
+        if out.id is _NO_ID:
+            return "{}"
+        written = self._ctx.id_text(out.id)
+        return written if ref_plain else '{\n  "id": ' + written + "\n}"
+
+    def _list_item(self, item: Any, render: _Render | None, label: Any) -> str:
         """An item of a list, compacted with the list's term (PyLD compacts items with it)."""
         kind_of = type(item)
-        if kind_of is str or kind_of is _Out:
-            return self._node_value(item, term, label)
+        ref_plain = render is not None and render.ref_plain
+        if kind_of is _Out:
+            return self._out_text(item, ref_plain)
+        if kind_of is str:
+            written = self._ctx.id_text(item if label is None else label(item))
+            return written if ref_plain else '{\n  "id": ' + written + "\n}"
         if kind_of is tuple:
             lexical, language, datatype = item
             if datatype is not None:
-                if term is not None and term.type == datatype:
+                if render is not None and render.type == datatype:
                     return str(_encode(lexical))
                 return _typed_text(self._ctx, lexical, datatype)
             if language is not None:
@@ -1541,11 +1790,12 @@ class JsonLdWriter:
     def frame_bytes(self, kind: str) -> bytes:
         """The framed view ``kind``: ``dumps(pyld_frame(expand(triples), kind))``, byte for byte."""
         spec = _shared_frame(kind)
-        framer = _Framer(self, None)
-        texts = framer.run(spec)
-        if framer.blank_counts:  # blank nodes met: prune those written once, as PyLD does
-            texts = _Framer(self, framer.blank_counts).run(spec)
-        data = _document_bytes(self._ctx, texts)
+        with _paused_gc():
+            framer = _Framer(self, None)
+            texts = framer.run(spec)
+            if framer.blank_counts:  # blank nodes met: prune those written once, as PyLD does
+                texts = _Framer(self, framer.blank_counts).run(spec)
+            data = _document_bytes(self._ctx, texts)
         if self._has_null_text:  # PyLD's _cleanup_null turns the string "@null" into null
             document = json.loads(data)
             document["@graph"] = _cleanup_null(document["@graph"])
@@ -1720,7 +1970,7 @@ class _Framer:
     def output(self, nid: str, spec: _Spec, embedded: bool, check: bool = True) -> _Out | None:
         """The output for node ``nid`` under frame ``spec``, None if the frame filters it out."""
         node = self.nodes.get(nid, _EMPTY_NODE)
-        if check and not spec.accepts(node):
+        if check and not spec.accepts_all and not spec.accepts(node):
             return None
         written = self._written_id(nid)
         if embedded:
@@ -1749,16 +1999,27 @@ class _Framer:
         writer = self.writer
         label = writer.label
         self.stack.append(nid)
-        slots: dict[str, list[Any]] = {}
         if spec.explicit:
             chosen = [(p, sub) for p, sub in spec.props.items() if p in node]
         else:
             implicit = spec.implicit()
             chosen = [(p, spec.props.get(p, implicit)) for p in node if p != "@type"]
+        pairs: list[tuple[str, str]] = []
         for predicate, sub in chosen:
             assert sub is not None  # "match none" entries are absent: the filter saw to it
+            values = _distinct(node[predicate])
+            if sub.plain:  # IRIs and literals only: they are written as in the compact view
+                for value in values:
+                    if type(value) is str:
+                        if value[0] == "_":
+                            break
+                    elif type(value) is not tuple:
+                        break
+                else:
+                    writer._property_texts(predicate, values, None, pairs)
+                    continue
             outputs: list[Any] = []
-            for value in _distinct(node[predicate]):
+            for value in values:
                 kind_of = type(value)
                 if kind_of is str:
                     out = self.output(value, sub, True)
@@ -1777,7 +2038,7 @@ class _Framer:
                 elif sub.takes_values:
                     outputs.append(value)
             if outputs:
-                writer._add_values(slots, predicate, outputs, label)
+                writer._property_texts(predicate, outputs, label, pairs)
         for predicate, sub_spec in spec.reverse.items():
             self.depends += 1
             subjects = writer.referrers(predicate).get(nid)
@@ -1787,65 +2048,51 @@ class _Framer:
                     out = self.output(subject, sub_spec, embedded)
                     if out is not None:
                         found.append(out)
-                self._add_reverse(slots, predicate, found)
+                pairs.append(self._reverse_pair(predicate, found))
         self.stack.pop()
         types = node.get("@type")
-        if not types and not slots:
+        if not types and not pairs:
             return None
-        pairs = [] if written is _NO_ID else [("id", self.ctx.id_text(written))]
+        head = "{" if written is _NO_ID else '{\n  "id": ' + self.ctx.id_text(written)
         if types:
-            names = []
-            for t in types:
-                name = label(t)
-                if name[0] == "_":
-                    self.blank_counts[name] = self.blank_counts.get(name, 0) + 1
-                    self.met.append(name)
-                names.append(_encode(self.ctx.vocab(name)))
-            pairs.append(("type", _array_text(names)))
-        pairs.extend(_slots_text(slots))
-        return _object_text(pairs)
+            if all(t[0] != "_" for t in types):
+                written_types = writer._types_text(types)
+            else:
+                names = []
+                for t in types:
+                    name = label(t)
+                    if name[0] == "_":
+                        self.blank_counts[name] = self.blank_counts.get(name, 0) + 1
+                        self.met.append(name)
+                    names.append(self.ctx.vocab(name))
+                written_types = _types_text(names)
+            head = head + written_types if head != "{" else "{" + written_types[1:]
+        return _node_text(head, pairs)
 
-    def _add_reverse(self, slots: dict[str, list[Any]], predicate: str, outs: list[_Out]) -> None:
-        """Add the nodes found through ``@reverse`` under their reverse term (always a set)."""
+    def _reverse_pair(self, predicate: str, outs: list[_Out]) -> tuple[str, str]:
+        """The nodes found through ``@reverse``, under their reverse term (always a set)."""
         ctx = self.ctx
         if not outs:
-            chosen = [ctx.select(predicate, _KIND_REVERSE_EMPTY)]
+            chosen = [ctx.render(predicate, _KIND_REVERSE_EMPTY)]
         else:
             chosen = [
-                ctx.select(predicate, _KIND_REVERSE_NO_ID if o.id is _NO_ID else _KIND_REVERSE)
+                ctx.render(predicate, _KIND_REVERSE_NO_ID if o.id is _NO_ID else _KIND_REVERSE)
                 for o in outs
             ]
-        for key, term in chosen:
+        for render in chosen:
+            term = render.term
             if term is None or not term.reverse or "@set" not in term.container:
                 raise LoadError(
                     "<json-ld>",
                     f"frame feature '@reverse' of <{predicate}> needs a reverse term with "
-                    f"@container @set ({key!r} is not one)",
+                    f"@container @set ({render.key!r} is not one)",
                     hint="use kg.jsonld.pyld_frame, or extend JsonLdWriter",
                 )
-            slots.setdefault(key, [_SLOT_SET, []])
-        for (key, term), out in zip(chosen, outs, strict=False):
-            slots[key][1].append(self.writer._node_value(out, term, None))
-
-
-__all__ = [
-    "CONTEXT_IRI",
-    "FRAME_KINDS",
-    "JsonLdWriter",
-    "compact",
-    "compact_iri",
-    "context",
-    "context_file",
-    "document_loader",
-    "dumps",
-    "expand",
-    "frame",
-    "frame_document",
-    "frame_file",
-    "localize",
-    "parse_jsonld",
-    "predicates_without_term",
-    "pyld_compact",
-    "pyld_frame",
-    "to_nquads",
-]
+            if render.key != chosen[0].key:
+                raise LoadError(
+                    "<json-ld>",
+                    f"frame feature '@reverse' of <{predicate}> has two reverse terms",
+                    hint="use kg.jsonld.pyld_frame, or extend JsonLdWriter",
+                )
+        texts = [self.writer._out_text(out, chosen[0].ref_plain) for out in outs]
+        return _line(chosen[0], _array_text(texts))
