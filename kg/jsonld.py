@@ -1018,6 +1018,8 @@ class _Spec:
         "takes_values",
         "accepts_all",
         "plain",
+        "has_none",
+        "any_type",
         "_implicit",
     )
 
@@ -1037,6 +1039,8 @@ class _Spec:
         # PyLD's _value_match: a sub-frame with a non-empty @type matches no literal
         self.takes_values = not types
         self.accepts_all = types is None and not self.props  # PyLD's wildcard
+        self.has_none = any(sub is None for sub in self.props.values())
+        self.any_type = types is _ANY and not self.has_none  # a type is enough to match
         # references under it are references, literals pass: written as in the compact view
         self.plain = self.never and self.accepts_all and self.takes_values
         self._implicit: _Spec | None = None
@@ -1065,6 +1069,8 @@ class _Spec:
                 some = bool(types)
             else:
                 return any(t in types for t in self.types)
+            if some and not self.has_none:
+                return True  # matched, and no entry can reject it
         for iri, sub in self.props.items():
             wildcard = False
             if sub is None:
@@ -1585,6 +1591,7 @@ class JsonLdWriter:
         id_cache = ctx.id_cache
         types_text = self._types_text
         property_texts = self._property_texts
+        lines = self._lines
         texts = []
         with _paused_gc():
             for nid in self._order:
@@ -1594,8 +1601,16 @@ class JsonLdWriter:
                 for predicate, values in props.items():
                     if predicate == "@type":
                         types = values
-                    else:
-                        property_texts(predicate, values, None, pairs)
+                        continue
+                    if len(values) == 1 and type(values[0]) is not _RdfList:
+                        entry = lines.get(predicate)  # a line written before? (_property_texts)
+                        if entry is not None and entry[0] is not None:
+                            found = entry[0].get(values[0])
+                            if found is not None:
+                                entry[1] += 1
+                                pairs.append(found)
+                                continue
+                    property_texts(predicate, values, None, pairs)
                 head = '{\n  "id": ' + (id_cache.get(nid) or ctx.id_text(nid))
                 if types:
                     head += types_text(types)
@@ -1650,6 +1665,10 @@ class JsonLdWriter:
                         entry[0] = None  # its values hardly repeat: stop keeping them
                     pairs.append(pair)
                     return
+            if kind_of is _Out:
+                r = renders.get(_KIND_NODE) or ctx.render(predicate, _KIND_NODE)
+                pairs.append(_single_line(r, self._out_text(value, r.ref_plain), None))
+                return
             if kind_of is str:
                 r = renders.get(_KIND_NODE) or ctx.render(predicate, _KIND_NODE)
                 if label is not None:
@@ -1970,9 +1989,14 @@ class _Framer:
     def output(self, nid: str, spec: _Spec, embedded: bool, check: bool = True) -> _Out | None:
         """The output for node ``nid`` under frame ``spec``, None if the frame filters it out."""
         node = self.nodes.get(nid, _EMPTY_NODE)
-        if check and not spec.accepts_all and not spec.accepts(node):
+        if (
+            check
+            and not spec.accepts_all
+            and not (spec.any_type and "@type" in node)
+            and not spec.accepts(node)
+        ):
             return None
-        written = self._written_id(nid)
+        written = nid if nid[0] != "_" else self._written_id(nid)
         if embedded:
             if spec.never:
                 return _Out(written, None)
@@ -1998,6 +2022,7 @@ class _Framer:
         """The text of an embedded node (None when it holds nothing but its identifier)."""
         writer = self.writer
         label = writer.label
+        lines = writer._lines
         self.stack.append(nid)
         if spec.explicit:
             chosen = [(p, sub) for p, sub in spec.props.items() if p in node]
@@ -2007,7 +2032,21 @@ class _Framer:
         pairs: list[tuple[str, str]] = []
         for predicate, sub in chosen:
             assert sub is not None  # "match none" entries are absent: the filter saw to it
-            values = _distinct(node[predicate])
+            values = node[predicate]
+            if len(values) > 1:
+                values = _distinct(values)
+            elif sub.plain:  # one IRI or literal: written as in the compact view
+                value = values[0]
+                if type(value) is tuple or (type(value) is str and value[0] != "_"):
+                    entry = lines.get(predicate)
+                    if entry is not None and entry[0] is not None:
+                        found = entry[0].get(value)
+                        if found is not None:
+                            entry[1] += 1
+                            pairs.append(found)
+                            continue
+                    writer._property_texts(predicate, values, None, pairs)
+                    continue
             if sub.plain:  # IRIs and literals only: they are written as in the compact view
                 for value in values:
                     if type(value) is str:
