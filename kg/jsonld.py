@@ -19,6 +19,14 @@ lists ``"type": {}``), and ``{}`` under a language-map term (``prefLabel``) expa
 none" and drops every node that has the property: name those by prefixed name
 (``"skos:prefLabel": {}``). ``tests/test_export.py`` checks that no frame drops anything.
 
+Two ways write the same bytes. :func:`pyld_compact` and :func:`pyld_frame` (also named
+:func:`compact` and :func:`frame`) run PyLD on the expanded union: the reference, but framing
+grows with the square of the data. :class:`JsonLdWriter` reads the union's sorted N-Triples
+lines once and writes the compact document and every view in linear time, for the JSON-LD
+features our context and frames use (it refuses others by name);
+``tests/test_jsonld_linear.py`` proves the bytes equal and ``bench/jsonld_scaling.py``
+measures both.
+
 >>> context()["@context"]["member"]
 {'@id': 'org:member', '@type': '@id'}
 >>> document_loader("https://example.org/context.jsonld")
@@ -467,26 +475,6 @@ def _nt_iri(token: str) -> str:
     return iri
 
 
-def _nt_literal(token: str) -> Any:
-    """A literal token as the writer's value: ``(value, language, datatype)``.
-
-    ``value`` is the lexical form, or a bool or int for canonical ``xsd:boolean`` and
-    ``xsd:integer`` (as :func:`_native` does); ``language`` is lower case (as JSON-LD expansion
-    makes it); ``datatype`` is None for plain, language-tagged and native literals.
-
-    >>> _nt_literal('"7"^^<http://www.w3.org/2001/XMLSchema#integer>')
-    (7, None, None)
-    >>> _nt_literal('"Øyer"@NB')
-    ('Øyer', 'nb', None)
-    """
-    end = token.rfind('"')
-    if end <= 0:
-        raise _NtError("a literal must be quoted")
-    lexical = _nt_string(token[1:end])
-    suffix = token[end + 1 :]
-    return _nt_suffix(suffix)(lexical) if suffix else (lexical, None, None)
-
-
 def _nt_string(lexical: str) -> str:
     """The characters of a quoted string's body (checked: no bare quote or backslash)."""
     if ('"' in lexical or lexical.endswith("\\")) and not _NT_STRING_BODY.fullmatch(lexical):
@@ -495,7 +483,20 @@ def _nt_string(lexical: str) -> str:
 
 
 def _nt_suffix(suffix: str) -> Any:
-    """What a literal's ``@language`` or ``^^<datatype>`` makes of its lexical form."""
+    """What a literal's ``@language`` or ``^^<datatype>`` makes of its lexical form.
+
+    The writer's literal is ``(value, language, datatype)``: ``value`` is the lexical form,
+    or a bool or int for canonical ``xsd:boolean`` and ``xsd:integer`` (as :func:`_native`
+    does); ``language`` is lower case (as JSON-LD expansion makes it); ``datatype`` is None
+    for plain, language-tagged and native literals.
+
+    >>> _nt_suffix("^^<http://www.w3.org/2001/XMLSchema#integer>")("7")
+    (7, None, None)
+    >>> _nt_suffix("^^<http://www.w3.org/2001/XMLSchema#integer>")("007")
+    ('007', None, 'http://www.w3.org/2001/XMLSchema#integer')
+    >>> _nt_suffix("@NB")("Øyer")
+    ('Øyer', 'nb', None)
+    """
     if suffix[0] == "@":
         if not _LANGUAGE_TAG.fullmatch(suffix[1:]):
             raise _NtError(f"{suffix[1:]!r} is not a language tag")
@@ -551,11 +552,6 @@ def _array_text(items: list[str]) -> str:
     if not items:
         return "[]"
     return "[\n  " + ",\n  ".join([_indent(i) if "\n" in i else i for i in items]) + "\n]"
-
-
-def _key_order(key: str) -> tuple[int, str]:
-    """:func:`_tidy`'s key order: ``id``, ``type``, then the rest sorted."""
-    return (_KEY_RANK.get(key, 3), key)
 
 
 def _object_text(pairs: list[tuple[str, str]]) -> str:
@@ -997,6 +993,7 @@ def _group_text(render: _Render, items: Any) -> str:
 
 
 def _entry_order(entry: tuple[str, Any]) -> tuple[int, str]:
+    """:func:`_tidy`'s key order, in a language map too: a tag ``id`` sorts first."""
     return (_KEY_RANK.get(entry[0], 3), entry[0])
 
 

@@ -109,6 +109,44 @@ def test_json_objects_are_the_pyld_objects(case: Case) -> None:
         assert writer.frame(kind) == kg_jsonld.pyld_frame(expanded, kind)
 
 
+def test_views_do_not_depend_on_the_order_they_are_asked_for(case: Case) -> None:
+    """The writer's caches (lines, types, labels, reverse indexes) are shared by the views."""
+    writer = JsonLdWriter.from_ntriples(case.lines)
+    for kind in reversed(FRAME_KINDS):
+        assert writer.frame_bytes(kind) == case.reference[kind]
+    assert writer.compact_bytes() == case.reference["compact"]
+    assert writer.compact_bytes() == case.reference["compact"]
+
+
+def test_many_values_that_do_not_repeat() -> None:
+    """Past 1024 new values a property's lines stop being kept: the bytes stay the same."""
+    org = "http://www.w3.org/ns/org#"
+    ids = "https://w3id.org/samarbeidsgrafen/id/"
+    triples = []
+    for i in range(2100):
+        subject = rdflib.URIRef(f"{ids}organization/n{i:04d}")
+        triples += [
+            # one in 20 in the organization view (PyLD's framing is slow)
+            (
+                subject,
+                rdflib.RDF.type,
+                rdflib.URIRef(org + ("Organization", "FormalOrganization")[i % 20 == 0]),
+            ),
+            (subject, rdflib.RDFS.label, rdflib.Literal(f"n{i}", lang="nb")),
+            (subject, rdflib.URIRef(org + "classification"), rdflib.URIRef(f"{ids}c/{i % 3}")),
+            (subject, rdflib.URIRef(org + "hasSite"), rdflib.URIRef(f"{ids}site/{i}")),
+        ]
+    triples = canonical.triples_of(canonical.canonical_quads((*t, None) for t in triples))
+    writer = JsonLdWriter.from_ntriples(canonical.ntriples(triples))
+    expanded = kg_jsonld.expand(triples)
+    assert writer.compact_bytes() == kg_jsonld.dumps(kg_jsonld.pyld_compact(expanded))
+    assert writer._lines[org + "hasSite"][0] is None  # no longer kept
+    assert len(writer._lines[org + "classification"][0]) == 3  # kept: they repeat
+    assert writer.frame_bytes("organization") == kg_jsonld.dumps(
+        kg_jsonld.pyld_frame(expanded, "organization")
+    )
+
+
 def test_lines_from_pyoxigraph_give_the_same_bytes(case: Case) -> None:
     """pyoxigraph escapes differently (``\\t``, raw ``é``) and lower-cases language tags."""
     quads = ox.parse(case.lines.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
