@@ -1457,6 +1457,13 @@ class JsonLdWriter:
     # -- reading
 
     @classmethod
+    def from_triples(cls, triples: Iterable[Triple]) -> JsonLdWriter:
+        """The writer of rdflib triples (sorted as :attr:`kg.export.Snapshot.triples` are)."""
+        from kg import canonical
+
+        return cls.from_ntriples(canonical.ntriples(triples))
+
+    @classmethod
     def from_ntriples(cls, lines: Iterable[str] | str, source: str = "<n-triples>") -> JsonLdWriter:
         """Read N-Triples lines (an iterable of lines, or one text) into the node table.
 
@@ -1823,7 +1830,7 @@ class JsonLdWriter:
         document: JsonObject = json.loads(self.frame_bytes(kind))
         return document
 
-    def label(self, nid: str) -> str:
+    def _label(self, nid: str) -> str:
         """The identifier PyLD's framing gives a node: blank nodes are renamed ``_:bN``."""
         if nid[0] != "_":
             return nid
@@ -1856,25 +1863,25 @@ class JsonLdWriter:
                         meet(value)
         return labels
 
-    def merged_order(self) -> list[str]:
+    def _merged_order(self) -> list[str]:
         """Every subject in the order of PyLD's merged node map (sorted by framed label)."""
         if self._merged is None:
             order = self._order
             blanks = [i for i, nid in enumerate(order) if nid[0] == "_"]
             if blanks:
                 start, end = blanks[0], blanks[-1] + 1
-                block = sorted(order[start:end], key=self.label)
+                block = sorted(order[start:end], key=self._label)
                 order = order[:start] + block + order[end:]
             self._merged = order
         return self._merged
 
-    def referrers(self, predicate: str) -> dict[str, list[str]]:
+    def _referrers(self, predicate: str) -> dict[str, list[str]]:
         """Object → the subjects that have it as a value of ``predicate``, in merged order."""
         found = self._reverse.get(predicate)
         if found is None:
             found = self._reverse[predicate] = {}
             nodes = self._nodes
-            for nid in self.merged_order():
+            for nid in self._merged_order():
                 values = nodes[nid].get(predicate)
                 if values:
                     for value in values:
@@ -1882,7 +1889,7 @@ class JsonLdWriter:
                             found.setdefault(value, []).append(nid)
         return found
 
-    def candidates(self, spec: _Spec) -> list[str]:
+    def _candidates(self, spec: _Spec) -> list[str]:
         """The nodes that may match a top-level frame (all of them unless it names types)."""
         if spec.types is None or spec.types is _ANY or spec.types == ():
             found = [nid for nid in self._order if self._nodes[nid]]
@@ -1956,10 +1963,10 @@ class _Framer:
 
     def run(self, spec: _Spec) -> list[str]:
         writer = self.writer
-        label = writer.label
+        label = writer._label
         matches = sorted(
             (label(nid), nid)
-            for nid in writer.candidates(spec)
+            for nid in writer._candidates(spec)
             if spec.accepts(self.nodes.get(nid, _EMPTY_NODE))
         )
         texts = []
@@ -1975,7 +1982,7 @@ class _Framer:
         return texts
 
     def _written_id(self, nid: str) -> Any:
-        name = self.writer.label(nid)
+        name = self.writer._label(nid)
         if name[0] == "_":
             self.blank_counts[name] = self.blank_counts.get(name, 0) + 1
             self.met.append(name)
@@ -2018,7 +2025,7 @@ class _Framer:
     ) -> str | None:
         """The text of an embedded node (None when it holds nothing but its identifier)."""
         writer = self.writer
-        label = writer.label
+        label = writer._label
         lines = writer._lines
         self.stack.append(nid)
         if spec.explicit:
@@ -2077,7 +2084,7 @@ class _Framer:
                 writer._property_texts(predicate, outputs, label, pairs)
         for predicate, sub_spec in spec.reverse.items():
             self.depends += 1
-            subjects = writer.referrers(predicate).get(nid)
+            subjects = writer._referrers(predicate).get(nid)
             if subjects:
                 found = []
                 for subject in subjects:
