@@ -154,14 +154,20 @@ class Snapshot:
         elif fmt == "nt":
             text = canonical.ntriples_of_lines(self.union)
         elif frame is not None:
-            return kg_jsonld.dumps(kg_jsonld.frame(self.expanded, frame))
+            return self.jsonld.frame_bytes(frame)
         else:
-            return kg_jsonld.dumps(kg_jsonld.compact(self.expanded))
+            return self.jsonld.compact_bytes()
         return text.encode("utf-8")
 
     @cached_property
+    def jsonld(self) -> kg_jsonld.JsonLdWriter:
+        """The JSON-LD writer of the union (its node table shared by the compact document and
+        the framed views; the bytes of PyLD's compaction and framing, in linear time)."""
+        return kg_jsonld.JsonLdWriter.from_ntriples(self.union)
+
+    @cached_property
     def expanded(self) -> list[dict[str, Any]]:
-        """The union as expanded JSON-LD (shared by the compact and framed views)."""
+        """The union as expanded JSON-LD (PyLD: the reference the writer is checked against)."""
         return kg_jsonld.expand(self.triples)
 
 
