@@ -22,6 +22,7 @@ skip the file).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import functools
@@ -31,7 +32,7 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,16 +164,24 @@ def checksums(files: dict[str, bytes]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def render(build_input: BuildInput, stages: Stages | None = None) -> dict[str, bytes]:
-    """Every file of ``dist/`` in memory, ``SHA256SUMS`` last; each writer a stage."""
+def render(
+    build_input: BuildInput,
+    stages: Stages | None = None,
+    sink: Callable[[str, bytes], None] | None = None,
+) -> dict[str, bytes]:
+    """Every file of ``dist/``, each writer a stage: given to ``sink`` as soon as it is made
+    (then nothing is kept), else returned in memory with ``SHA256SUMS`` last."""
     stages = stages or Stages(show=False)
     files: dict[str, bytes] = {}
     for name, writer in WRITERS:
         with stages.stage(f"write {name}"):
             data = writer(build_input)
-        if data is not None:
+            if data is not None and sink is not None:
+                sink(name, data)
+        if data is not None and sink is None:
             files[name] = data
-    files[CHECKSUMS] = checksums(files)
+    if sink is None:
+        files[CHECKSUMS] = checksums(files)
     return files
 
 
@@ -266,29 +275,26 @@ def build(
     )
     if saving is not None:
         saving.start()
-    try:
-        files_out = render(BuildInput(loaded, snapshot, published_shapes), stages)
-    finally:
-        report: ValidationReport = checking.result()
-        if saving is not None:
-            saving.result()
-    if cache:
-        nquads = files_out.get(f"{BASENAME}.nq", b"")
-        store.record(
-            loaded,
-            {
-                "validation": _validation_summary(report),
-                "nquads_sha256": hashlib.sha256(nquads).hexdigest(),
-            },
-        )
-    if report.violations:
-        raise ValidationFailed(f"{report.summary()}; nothing written to {out}", report)
-    with stages.stage("write folder"):
-        write_folder(out, files_out)
-    built = tuple(
-        BuiltFile(name, len(data), hashlib.sha256(data).hexdigest())
-        for name, data in sorted(files_out.items())
-    )
+    with Staging(out) as staging:
+        try:
+            render(BuildInput(loaded, snapshot, published_shapes), stages, staging.write)
+        finally:
+            report: ValidationReport = checking.result()
+            if saving is not None:
+                saving.result()
+        if cache:
+            nquads = staging.written.get(f"{BASENAME}.nq")
+            store.record(
+                loaded,
+                {
+                    "validation": _validation_summary(report),
+                    "nquads_sha256": nquads.sha256 if nquads is not None else None,
+                },
+            )
+        if report.violations:
+            raise ValidationFailed(f"{report.summary()}; nothing written to {out}", report)
+        with stages.stage("write folder"):
+            built = staging.commit()
     return BuildResult(out, built, report, loaded, stages, len(snapshot.union))
 
 
@@ -364,33 +370,92 @@ def check_output_folder(out: Path) -> None:
         raise OutputError(f"cannot write output folder {out}: {ancestor} is not writable")
 
 
-def write_folder(out: Path, files: dict[str, bytes]) -> None:
-    """Make ``out`` hold exactly ``files`` (name → bytes), all at once.
+class Staging:
+    """A new sibling folder of ``out`` that files are written into one by one, then swapped in
+    for ``out`` in one step (:meth:`commit`), or removed (:meth:`discard`, or leaving the
+    ``with`` block by an exception): ``out`` holds the old files or all the new ones, never a
+    mix, and a million-triple export need not sit in memory until the end.
 
-    The files are written into a new sibling folder (``.dist-build-PID-…`` for ``dist``), which
-    is then swapped with ``out`` in one step (:func:`_swap`); the old output is removed last.
     Temporary folders of earlier builds that were killed are removed first
-    (:func:`remove_stale`). On failure (or SIGINT, or SIGTERM in ``kg build``) ``out`` is left
-    as it was and the sibling is removed. Raises :class:`OutputError` with one line naming
-    ``out``.
+    (:func:`remove_stale`). Raises :class:`OutputError` with one line naming ``out``.
     """
-    check_output_folder(out)
-    staging: Path | None = None
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale(out)
-        staging = _sibling(out, "build")
-        staging.mkdir()  # mode 0o777 less the umask, like any new folder
+
+    def __init__(self, out: Path) -> None:
+        check_output_folder(out)
+        self.out = out
+        self.written: dict[str, BuiltFile] = {}
+        self.folder: Path | None = None
+
+    def _create(self) -> None:
+        """Make the folder: in ``__enter__``, so that an interrupt at any moment after it
+        exists (SIGINT, or SIGTERM in ``kg build``) reaches :meth:`__exit__`, or the
+        ``except`` here, and the folder goes."""
+        try:
+            with self._errors():
+                self.out.parent.mkdir(parents=True, exist_ok=True)
+                remove_stale(self.out)
+                self.folder = _sibling(self.out, "build")
+                self.folder.mkdir()  # mode 0o777 less the umask, like any new folder
+        except BaseException:
+            self.discard()
+            raise
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            self.discard()
+            reason = exc.strerror or str(exc)
+            raise OutputError(f"cannot write output folder {self.out}: {reason}") from None
+
+    def write(self, name: str, data: bytes) -> None:
+        """Write file ``name`` (a path inside the folder) now."""
+        assert self.folder is not None, "the staging folder was committed or discarded"
+        with self._errors():
+            _write_file(self.folder / name, data)
+        self.written[name] = BuiltFile(name, len(data), hashlib.sha256(data).hexdigest())
+
+    def commit(self) -> tuple[BuiltFile, ...]:
+        """Write ``SHA256SUMS`` and swap the folder in for ``out``; the files written."""
+        lines = "".join(
+            f"{f.sha256}  {f.name}\n" for f in sorted(self.written.values(), key=lambda f: f.name)
+        )
+        self.write(CHECKSUMS, lines.encode("utf-8"))
+        assert self.folder is not None
+        with self._errors():
+            _swap(self.folder, self.out)
+            self.folder = None
+        return tuple(self.written[name] for name in sorted(self.written))
+
+    def discard(self) -> None:
+        """Remove the folder (``out`` stays as it was)."""
+        if self.folder is not None:
+            folder, self.folder = self.folder, None
+            _remove(folder)
+
+    def __enter__(self) -> Staging:
+        self._create()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+
+def write_folder(out: Path, files: dict[str, bytes]) -> None:
+    """Make ``out`` hold exactly ``files`` (name → bytes), all at once (see :class:`Staging`;
+    ``SHA256SUMS`` is written only if given).
+
+    On failure (or SIGINT, or SIGTERM in ``kg build``) ``out`` is left as it was and the
+    temporary folder is removed. Raises :class:`OutputError` with one line naming ``out``.
+    """
+    with Staging(out) as staging:
         for name, data in files.items():
-            _write_file(staging / name, data)
-        _swap(staging, out)
-        staging = None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise OutputError(f"cannot write output folder {out}: {reason}") from None
-    finally:
-        if staging is not None:
-            _remove(staging)
+            staging.write(name, data)
+        assert staging.folder is not None
+        with staging._errors():
+            _swap(staging.folder, out)
+            staging.folder = None
 
 
 RENAME_EXCHANGE = 2
