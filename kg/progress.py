@@ -35,6 +35,8 @@ class StageTime:
     wall: float
     cpu: float
     parallel: bool = False
+    start: float = 0.0
+    """Seconds after the run started (stages are listed in this order)."""
 
 
 def _process_cpu() -> float:
@@ -99,21 +101,33 @@ class Stages:
         return _process_cpu() - self.started_cpu
 
     def table(self) -> str:
-        """The stage times as a text table, with the total (wall and the process's CPU)."""
+        """The stage times as a text table, in order of start, with the total (wall, and the
+        process's CPU: every thread). A stage's CPU is its own thread's."""
         from kg.render import table
 
         rows = [
-            [t.name + (" (beside)" if t.parallel else ""), f"{t.wall:.2f}", f"{t.cpu:.2f}"]
+            [
+                t.name + (" (beside)" if t.parallel else ""),
+                f"{t.start:.2f}",
+                f"{t.wall:.2f}",
+                f"{t.cpu:.2f}",
+            ]
             for t in self.times
         ]
-        rows.append(["total", f"{self.wall:.2f}", f"{self.cpu:.2f}"])
-        return table(["stage", "wall s", "cpu s"], rows)
+        rows.append(["total", "", f"{self.wall:.2f}", f"{self.cpu:.2f}"])
+        return table(["stage", "start s", "wall s", "cpu s"], rows)
 
     def to_json(self) -> dict[str, Any]:
         """``{"stages": [{"name", "wall", "cpu", "parallel"}], "wall", "cpu", **counts}``."""
         return {
             "stages": [
-                {"name": t.name, "wall": t.wall, "cpu": t.cpu, "parallel": t.parallel}
+                {
+                    "name": t.name,
+                    "start": t.start,
+                    "wall": t.wall,
+                    "cpu": t.cpu,
+                    "parallel": t.parallel,
+                }
                 for t in self.times
             ],
             "wall": self.wall,
