@@ -81,7 +81,13 @@ def _format_writer(fmt: str) -> Writer:
 
 
 def _frame_writer(kind: str) -> Writer:
-    return lambda build_input: build_input.snapshot.render("jsonld", frame=kind)
+    def write(build_input: BuildInput) -> bytes:
+        data = build_input.snapshot.render("jsonld", frame=kind)
+        if kind == kg_jsonld.FRAME_KINDS[-1]:
+            build_input.snapshot.release_jsonld()  # its node table is not needed any more
+        return data
+
+    return write
 
 
 def _context(build_input: BuildInput) -> bytes:

@@ -165,6 +165,10 @@ class Snapshot:
         the framed views; the bytes of PyLD's compaction and framing, in linear time)."""
         return kg_jsonld.JsonLdWriter.from_ntriples(self.union)
 
+    def release_jsonld(self) -> None:
+        """Let the JSON-LD writer's node table go (a later render makes it again)."""
+        self.__dict__.pop("jsonld", None)
+
     @cached_property
     def expanded(self) -> list[dict[str, Any]]:
         """The union as expanded JSON-LD (PyLD: the reference the writer is checked against)."""

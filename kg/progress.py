@@ -80,9 +80,16 @@ class Stages:
         try:
             yield
         finally:
-            timing = StageTime(name, time.perf_counter() - wall, time.thread_time() - cpu, parallel)
+            timing = StageTime(
+                name,
+                time.perf_counter() - wall,
+                time.thread_time() - cpu,
+                parallel,
+                wall - self.started,
+            )
             with self._lock:
                 self.times.append(timing)
+                self.times.sort(key=lambda t: t.start)
                 self._running.remove(name)
                 self._update()
 
