@@ -102,7 +102,7 @@ def test_framed_view_is_byte_identical(case: Case, kind: str) -> None:
 
 
 def test_json_objects_are_the_pyld_objects(case: Case) -> None:
-    writer = JsonLdWriter.from_ntriples(case.lines)
+    writer = JsonLdWriter.from_triples(case.triples)
     expanded = kg_jsonld.expand(case.triples)
     assert writer.compact() == kg_jsonld.pyld_compact(expanded)
     for kind in FRAME_KINDS:
