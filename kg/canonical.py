@@ -480,16 +480,27 @@ def split_line(line: str) -> tuple[str, str, str]:
 
 
 def parse_lines(lines: Iterable[str]) -> list[Triple]:
-    """rdflib triples of some N-Triples lines, blank node labels kept (for the few lines that
-    need the term writers: blank nodes)."""
+    """rdflib triples of some N-Triples lines, blank node labels and literals' lexical forms
+    kept exactly (rdflib would write ``"007"^^xsd:integer`` as ``"7"``): for the few lines
+    that need the term writers (blank nodes), and for tests."""
     import pyoxigraph as ox
 
-    from kg.engines import from_oxigraph
+    def term(node: object) -> Node:
+        if isinstance(node, ox.NamedNode):
+            return URIRef(node.value)
+        if isinstance(node, ox.BlankNode):
+            return BNode(node.value)
+        assert isinstance(node, ox.Literal)
+        if node.language:
+            return Literal(node.value, lang=node.language, normalize=False)
+        if node.datatype.value == str(XSD.string):
+            return Literal(node.value, normalize=False)
+        return Literal(node.value, datatype=URIRef(node.datatype.value), normalize=False)
 
     text = "".join(line + "\n" for line in lines)
     triples: list[Triple] = []
     for quad in ox.parse(text, format=ox.RdfFormat.N_TRIPLES):
-        s, p, o = (from_oxigraph(t) for t in (quad.subject, quad.predicate, quad.object))
+        s, p, o = term(quad.subject), term(quad.predicate), term(quad.object)
         triples.append((s, p, o))  # type: ignore[arg-type]
     return triples
 

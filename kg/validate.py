@@ -666,7 +666,9 @@ def query_engine(data: Data) -> OxigraphEngine:
         # build's validation thread.
         return OxigraphEngine.of_store(data.store, Limits(isolated=False), union=True)
     if isinstance(data, ox.Store):
-        return OxigraphEngine.of_store(data, catalogue_limits())
+        # In this process too: a forked child could not read a store on disk that this
+        # process has open (its descriptors are closed in the sandbox).
+        return OxigraphEngine.of_store(data, Limits(isolated=False))
     # pyoxigraph: the same answers as rdflib (tests/test_engines_cross.py), and cross-node
     # checks that take rdflib minutes on a few thousand memberships take it milliseconds.
     return OxigraphEngine(data, catalogue_limits())
