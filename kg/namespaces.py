@@ -14,7 +14,8 @@ from __future__ import annotations
 from rdflib import Graph, Namespace
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-BASE = "https://w3id.org/samarbeidsgrafen/"
+from kg import prefixes
+from kg.prefixes import BASE
 
 SG = Namespace(BASE + "ontology#")
 """Local ontology terms (prefix ``sg:``)."""
@@ -46,35 +47,10 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 """W3C's IRIs of RDF and result formats (for the service description; not in :data:`PREFIXES`)."""
 
-PREFIXES: dict[str, str] = {
-    "sg": str(SG),
-    "sgid": str(ID),
-    "sgv": str(VOCAB),
-    "sgsh": str(SHAPES),
-    "org": str(ORG),
-    "cv": str(CV),
-    "legal": str(LEGAL),
-    "rov": str(ROV),
-    "adms": str(ADMS),
-    "skos": str(SKOS),
-    "prov": str(PROV),
-    "time": str(TIME),
-    "schema": str(SCHEMA),
-    "locn": str(LOCN),
-    "dcat": str(DCAT),
-    "dcatap": str(DCATAP),
-    "void": str(VOID),
-    "dct": str(DCTERMS),
-    "foaf": str(FOAF),
-    "owl": str(OWL),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "xsd": str(XSD),
-    "sh": str(SH),
-    "vann": str(VANN),
-    "wd": str(WD),
-}
-"""Prefix → namespace IRI, in a fixed order (the order outputs list them in)."""
+PREFIXES: dict[str, str] = prefixes.PREFIXES
+"""Prefix → namespace IRI, in a fixed order (the order outputs list them in); written as plain
+strings in :mod:`kg.prefixes`, for code that must not import rdflib (a test checks that each
+is the namespace above)."""
 
 
 def bind_prefixes(graph: Graph) -> Graph:
@@ -89,14 +65,7 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
-def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:
-    """``PREFIX`` lines for every project prefix, to put before a query text.
-
-    >>> sparql_prologue({"sg": str(SG)})
-    'PREFIX sg: <https://w3id.org/samarbeidsgrafen/ontology#>\\n'
-    """
-    items = (prefixes or PREFIXES).items()
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in items)
+sparql_prologue = prefixes.sparql_prologue
 
 
 __all__ = [

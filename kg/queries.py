@@ -11,9 +11,20 @@ A query file starts with comment lines that say what the query is for and what i
 
 Each ``param`` names a variable of the query, its type (``iri``, ``date``, ``year``,
 ``string``, ``integer``, ``decimal``, ``boolean``), an example value (also the default when
-the user gives none) and a description. Values are bound to the variables through the
-engine's bindings, never pasted into the text (convention 8). A query whose name ends in
-``-violation`` must return no rows; :mod:`kg.validate` runs it as part of validation.
+the user gives none) and a description. Values are typed terms bound to the variables by the
+engine (a ``VALUES`` block, :mod:`kg.binding`), never the user's text pasted in (convention
+8). A query whose name ends in ``-violation`` must return no rows; :mod:`kg.validate` runs it
+as part of validation.
+
+The tag ``analytics`` (:data:`ANALYTICS_TAG`, in the ``# tags:`` line like any other) marks a
+query that inherently reads the whole graph (a report over every collaboration, a check of
+every seat): it is held to 3 seconds at a million triples, every other named query to 100 ms
+(``bench/queries.py`` measures both). Write the others so that they start from their
+parameters or from a few resources.
+
+Reading the catalogue's headers (:func:`entries`, ``kg query --list``) parses no SPARQL and
+imports no rdflib: the query form comes from the tokens of the text (:func:`kg.querytext.scan`).
+Loading a query (:func:`load_query`) parses it once, with rdflib, as :func:`check_safe` judges it.
 
 Every text is first normalised (:func:`kg.querytext.normalise`: code-point escapes expanded
 once, as SPARQL 1.1 §19.2 says, one line-end convention), and only that text is judged,
@@ -36,15 +47,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
-
-from pyparsing import ParseBaseException, ParseResults
-from rdflib import Literal, URIRef, Variable
-from rdflib.plugins.sparql import parser as sparql_parser
-from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.plugins.sparql.sparql import Query as AlgebraQuery
-from rdflib.term import Node
+from typing import TYPE_CHECKING, Any
 
 from kg import paths, querytext
 from kg.errors import (
@@ -55,14 +58,23 @@ from kg.errors import (
     UnknownQueryError,
     UnsafeQueryError,
 )
-from kg.namespaces import ID, PREFIXES, XSD, sparql_prologue
+from kg.prefixes import PREFIXES, sparql_prologue
 from kg.querytext import expand_codepoint_escapes
-from kg.sandbox import deep_call
+
+if TYPE_CHECKING:  # rdflib and pyparsing are imported when a query is parsed or bound
+    from pyparsing import ParseBaseException, ParseResults
+    from rdflib import Variable
+    from rdflib.plugins.sparql.sparql import Query as AlgebraQuery
+    from rdflib.term import Node, URIRef
 
 QUERY_SUFFIX = ".rq"
 VIOLATION_SUFFIX = "-violation"
 AS_OF_PARAMETER = "asOf"
 """The parameter that ``--as-of DATE`` binds, when a query declares it."""
+ANALYTICS_TAG = "analytics"
+"""The tag of a query that inherently reads the whole graph (3 s at 1M triples, not 100 ms)."""
+ID_IRI = PREFIXES["sgid"]
+XSD_IRI = PREFIXES["xsd"]
 
 UPDATE_KEYWORDS = {
     "Load": "LOAD",
@@ -93,7 +105,7 @@ KIND_BY_CLAUSE = {
 # Parameter types
 
 
-def _iri(value: str) -> Node | None:
+def _iri(value: str) -> str | None:
     text = value.strip()
     if text.startswith("<") and text.endswith(">"):
         text = text[1:-1]
@@ -106,52 +118,83 @@ def _iri(value: str) -> Node | None:
         return None
     if not text or re.search(r'[\s<>"{}|^`\\]', text):
         return None
-    return URIRef(text)
+    return text
 
 
-def _date(value: str) -> Node | None:
+def _date(value: str) -> str | None:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         return None
     try:
         dt.date.fromisoformat(value)
     except ValueError:
         return None
-    return Literal(value, datatype=XSD.date)
+    return value
 
 
-def _year(value: str) -> Node | None:
-    return Literal(value, datatype=XSD.gYear) if re.fullmatch(r"-?\d{4}", value) else None
+def _year(value: str) -> str | None:
+    return value if re.fullmatch(r"-?\d{4}", value) else None
 
 
-def _string(value: str) -> Node | None:
-    return Literal(value)
+def _string(value: str) -> str | None:
+    return value
 
 
-def _integer(value: str) -> Node | None:
-    return Literal(int(value)) if re.fullmatch(r"[+-]?\d+", value) else None
+def _integer(value: str) -> str | None:
+    return value if re.fullmatch(r"[+-]?\d+", value) else None
 
 
-def _decimal(value: str) -> Node | None:
+def _decimal(value: str) -> str | None:
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", value):
         return None
     try:
-        return Literal(Decimal(value), datatype=XSD.decimal)
+        Decimal(value)
     except InvalidOperation:  # pragma: no cover - the pattern already excludes these
         return None
+    return value
 
 
-def _boolean(value: str) -> Node | None:
-    known = {"true": True, "false": False, "1": True, "0": False}
-    return Literal(known[value]) if value in known else None
+_BOOLEANS = {"true": "true", "false": "false", "1": "true", "0": "false"}
+
+
+def _boolean(value: str) -> str | None:
+    return _BOOLEANS.get(value)
+
+
+def _term(kind: str, text: str) -> Node:
+    """The RDF term of a value :func:`_iri` (and the others) accepted, as ``text``."""
+    from rdflib import Literal, URIRef
+
+    if kind == "iri":
+        return URIRef(text)
+    if kind == "date":
+        return Literal(text, datatype=URIRef(XSD_IRI + "date"))
+    if kind == "year":
+        return Literal(text, datatype=URIRef(XSD_IRI + "gYear"))
+    if kind == "integer":
+        return Literal(int(text))
+    if kind == "decimal":
+        return Literal(Decimal(text), datatype=URIRef(XSD_IRI + "decimal"))
+    if kind == "boolean":
+        return Literal(text == "true")
+    return Literal(text)
 
 
 @dataclass(frozen=True)
 class ParameterType:
-    """A parameter type: its header name, how to describe it and how to convert a value."""
+    """A parameter type: its header name, how to describe it and how to check a value.
+
+    ``check`` is plain Python (the value in the form its term takes, or ``None``), so that a
+    header's examples are checked without rdflib; :meth:`convert` makes the term.
+    """
 
     name: str
     expects: str
-    convert: Callable[[str], Node | None]
+    check: Callable[[str], str | None]
+
+    def convert(self, value: str) -> Node | None:
+        """The RDF term for ``value``, or ``None`` when it is not of this type."""
+        text = self.check(value)
+        return None if text is None else _term(self.name, text)
 
 
 PARAMETER_TYPES: dict[str, ParameterType] = {
@@ -185,17 +228,24 @@ class Parameter:
     example: str | None = None
     description: str = ""
 
+    def check(self, value: str) -> str:
+        """``value`` in the form its term takes, or :class:`ParameterError` saying what was
+        expected (plain Python: no RDF term is made)."""
+        kind = PARAMETER_TYPES[self.type]
+        text = kind.check(value)
+        if text is None:
+            raise ParameterError(f"parameter '{self.name}' expects {kind.expects}, got '{value}'")
+        return text
+
     def convert(self, value: str) -> Node:
         """The RDF term for ``value``, or :class:`ParameterError` saying what was expected."""
-        kind = PARAMETER_TYPES[self.type]
-        term = kind.convert(value)
-        if term is None:
-            raise ParameterError(f"parameter '{self.name}' expects {kind.expects}, got '{value}'")
-        return term
+        return _term(self.type, self.check(value))
 
     @property
     def variable(self) -> Variable:
         """The query variable this parameter binds."""
+        from rdflib import Variable
+
         return Variable(self.name)
 
 
@@ -220,6 +270,9 @@ class ParsedQuery:
 
 def _walk(node: Any) -> Iterator[Any]:
     """Every node of a parse tree: CompValues, lists of tokens and the terms at the leaves."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     stack = [node]
     while stack:
         item = stack.pop()
@@ -240,6 +293,9 @@ def _syntax_error(exc: ParseBaseException, path: str | None) -> QuerySyntaxError
 
 def _parse_tree(text: str, path: str | None = None) -> ParseResults:
     """Parse one reading with rdflib's grammar (no further escape processing)."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql import parser as sparql_parser
+
     try:
         return sparql_parser.Query.parse_string(text, parse_all=True)
     except ParseBaseException as exc:
@@ -260,6 +316,9 @@ def _parse_tree(text: str, path: str | None = None) -> ParseResults:
 
 def _inspect(tree: ParseResults) -> tuple[str, frozenset[str], frozenset[str]]:
     """Kind, declared prefixes and variable names of a parse tree; raises if it is unsafe."""
+    from rdflib import Variable
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     kind = KIND_BY_CLAUSE.get(tree[1].name, tree[1].name)
     prefixes = frozenset(
         str(d.prefix or "") for d in tree[0] if isinstance(d, CompValue) and d.name == "PrefixDecl"
@@ -290,17 +349,30 @@ def parse(text: str, path: str | None = None) -> ParsedQuery:
     Traceback (most recent call last):
     kg.errors.QuerySyntaxError: 1:18: Expected SelectQuery near '?s ?p }'
     """
+    parsed, _ = _parse(text, path)
+    return parsed
+
+
+def _judge(text: str, path: str | None = None) -> querytext.Scan:
+    """:func:`kg.querytext.scan` of ``text``, a syntax or limit error naming ``path``."""
     try:
-        judged = querytext.scan(text, check_from=False)
+        return querytext.scan(text, check_from=False)
     except (QuerySyntaxError, QueryLimitError) as exc:
         if path is None:
             raise
         raise type(exc)(f"{path}: {exc}") from None
+
+
+def _parse(text: str, path: str | None = None) -> tuple[ParsedQuery, ParseResults]:
+    """The judged and parsed text, and its parse tree (one rdflib parse)."""
+    from kg.sandbox import deep_call
+
+    judged = _judge(text, path)
     tree = deep_call(lambda: _parse_tree(judged.text, path))
     kind, prefixes, variables = _inspect(tree)
     if kind != judged.kind:  # pragma: no cover - a disagreement the scan cannot have
         raise UnsafeQueryError(f"the query reads as {kind} and as {judged.kind}: refused")
-    return ParsedQuery(judged.text, kind, prefixes, variables)
+    return ParsedQuery(judged.text, kind, prefixes, variables), tree
 
 
 _PN_LOCAL_ESC = re.compile(r"\\([_~.!$&'()*+,;=/?#@%-])")
@@ -308,6 +380,8 @@ _PN_LOCAL_ESC = re.compile(r"\\([_~.!$&'()*+,;=/?#@%-])")
 
 def _unescape_local_names(tree: ParseResults) -> None:
     """Drop the backslash of ``sgid:collaboration\\/x`` (SPARQL's PN_LOCAL_ESC); rdflib keeps it."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     for node in _walk(tree):
         if isinstance(node, CompValue) and node.name == "pname":
             local = node.get("localname")
@@ -317,8 +391,13 @@ def _unescape_local_names(tree: ParseResults) -> None:
 
 @functools.lru_cache(maxsize=512)
 def _translate(text: str) -> ParsedQuery:
-    parsed = parse(text)
-    tree = deep_call(lambda: _parse_tree(parsed.text))
+    """Judge, parse (once) and translate ``text``: what :func:`check_safe` returns."""
+    from rdflib import URIRef
+    from rdflib.plugins.sparql.algebra import translateQuery
+
+    from kg.sandbox import deep_call
+
+    parsed, tree = _parse(text)
     _unescape_local_names(tree)
     try:
         algebra = deep_call(lambda: translateQuery(tree))
@@ -353,17 +432,22 @@ def check_safe(text: str, graphs: Collection[str] | None = None) -> ParsedQuery:
     """
     parsed = _translate(text)
     named = [str(iri) for iri in parsed.graphs]
-    querytext.refuse_outside(named, graphs, allow_iri=str(ID))
+    querytext.refuse_outside(named, graphs, allow_iri=ID_IRI)
     return parsed
 
 
 def with_prologue(text: str) -> str:
     """``text`` with a ``PREFIX`` line for each project prefix it does not declare itself.
 
+    The declared prefixes are read from the tokens (:func:`kg.querytext.scan`), not parsed.
+
     >>> with_prologue("PREFIX sg: <urn:x#>\\nASK {}").count("PREFIX sg:")
     1
     """
-    declared = parse(text).declared_prefixes
+    return _with_prologue(text, frozenset(_judge(text).prefixes))
+
+
+def _with_prologue(text: str, declared: Collection[str]) -> str:
     missing = {p: iri for p, iri in PREFIXES.items() if p not in declared}
     return (sparql_prologue(missing) if missing else "") + text
 
@@ -471,7 +555,7 @@ def _parameter(spec: str, where: str) -> Parameter:
     param = Parameter(found.group("name"), kind, example or None, found.group("description") or "")
     if param.example is not None:
         try:
-            param.convert(param.example)
+            param.check(param.example)
         except ParameterError as exc:
             raise QueryError(f"{where}: example value: {exc}") from None
     return param
@@ -514,6 +598,11 @@ class Query:
         """Whether this query lists violations (name ends in ``-violation``): no rows expected."""
         return self.name.endswith(VIOLATION_SUFFIX)
 
+    @property
+    def is_analytics(self) -> bool:
+        """Whether this query is tagged ``analytics``: it reads the whole graph (3 s, not 0.1 s)."""
+        return ANALYTICS_TAG in self.tags
+
     def parameter(self, name: str) -> Parameter:
         """The declared parameter ``name``, or :class:`ParameterError` listing the declared ones."""
         for param in self.params:
@@ -552,11 +641,19 @@ class Query:
 
 
 def query_from_text(text: str, name: str = "query", path: Path | None = None) -> Query:
-    """A :class:`Query` from the text of a ``.rq`` file; checks its header, syntax and safety."""
+    """A :class:`Query` from the text of a ``.rq`` file; checks its header, syntax and safety.
+
+    The text is parsed once, as :func:`check_safe` judges the text that runs (the file with the
+    project prefixes it lacks); a syntax error is then reported at its place in the file.
+    """
     where = str(path) if path is not None else name
     header = parse_header(text, where)
-    parsed = parse(text, where)
-    check_safe(with_prologue(text))
+    judged = _judge(text, where)
+    try:
+        parsed = check_safe(_with_prologue(text, judged.prefixes))
+    except QuerySyntaxError:
+        parse(text, where)  # the error at its line and column in the file, if the file has it
+        raise
     for param in header.params:
         if param.name not in parsed.variables:
             raise QueryError(f"{where}: param '{param.name}' is not a variable of the query")
@@ -574,13 +671,16 @@ def query_from_text(text: str, name: str = "query", path: Path | None = None) ->
 
 def load_query(path: Path) -> Query:
     """Read one ``.rq`` file (inside the catalogue or not); its name is the file's stem."""
+    return _cached_query(_read(path), path.stem, path)
+
+
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise QueryError(f"{path}: no such query file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise QueryError(f"{path}: cannot read: {exc}") from None
-    return _cached_query(text, path.stem, path)
 
 
 @functools.lru_cache(maxsize=256)
@@ -596,6 +696,47 @@ def query_files(folder: Path | None = None) -> list[Path]:
     """
     folder = paths.QUERIES_DIR if folder is None else folder
     return sorted(folder.glob(f"*{QUERY_SUFFIX}")) if folder.is_dir() else []
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A catalogue file as its header and its tokens say: what ``kg query --list`` shows.
+
+    Made without parsing the SPARQL (and without rdflib): ``kind`` is the query form the
+    tokens give (:func:`kg.querytext.scan`, which also refuses an update or a ``SERVICE``). A
+    syntax error shows when the query is loaded to run (:func:`load_query`).
+    """
+
+    name: str
+    kind: str
+    header: Header
+    path: Path
+
+
+def entry(path: Path) -> Entry:
+    """The :class:`Entry` of one ``.rq`` file; its name is the file's stem.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "count.rq"
+    ...     _ = path.write_text("# title: Count\\n# param: n (integer) = 2 -- at least\\nASK {}\\n")
+    ...     found = entry(path)
+    >>> found.name, found.kind, found.header.title, [p.name for p in found.header.params]
+    ('count', 'ask', 'Count', ['n'])
+    """
+    text = _read(path)
+    header = parse_header(text, str(path))
+    try:
+        kind = querytext.scan(text, check_from=False).kind
+    except QueryError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
+    return Entry(path.stem, kind, header, path)
+
+
+def entries(folder: Path | None = None) -> dict[str, Entry]:
+    """Every query file of ``folder`` (default ``queries/``) as an :class:`Entry`, in name
+    order: the headers and query forms, no SPARQL parsed (see :class:`Entry`)."""
+    return {path.stem: entry(path) for path in query_files(folder)}
 
 
 def catalogue(folder: Path | None = None) -> dict[str, Query]:
@@ -651,8 +792,10 @@ def violation_queries(folder: Path | None = None) -> list[Query]:
 
 
 __all__ = [
+    "ANALYTICS_TAG",
     "AS_OF_PARAMETER",
     "PARAMETER_TYPES",
+    "Entry",
     "Header",
     "Parameter",
     "ParameterType",
@@ -660,6 +803,8 @@ __all__ = [
     "Query",
     "catalogue",
     "check_safe",
+    "entries",
+    "entry",
     "expand_codepoint_escapes",
     "get",
     "is_path",

@@ -29,16 +29,13 @@ literals, language tags and blank nodes. What it does, and why (convention 9):
   :class:`kg.errors.EndpointError`, one line naming the URL, the status and the start of the
   server's message.
 
-Parameters cannot travel as rdflib bindings, so :func:`bind_values` writes them as a ``VALUES``
-block at the start of the query's outermost group, each term serialised by rdflib
-(``term.n3()``) from the typed, validated values of :meth:`kg.queries.Query.bindings`, never
-from the user's text. Everything in that group (its ``FILTER``, ``BIND``, ``OPTIONAL``) sees the
-values as pre-bound; a group nested in it (a ``UNION`` branch, a sub-``SELECT``) is evaluated
-before the join, so a parameter that only such a group uses is not bound there. The catalogue's
-queries keep their parameters in the outer group, and the cross-engine tests prove the answers
-equal.
+Parameters are bound as on the oxigraph engine (:mod:`kg.binding`): a ``VALUES`` block at the
+start of the query's outermost group, each term serialised by rdflib (``term.n3()``) from the
+typed, validated values of :meth:`kg.queries.Query.bindings`, never from the user's text,
+proven not to change what the safety check judged. :func:`bind_values`, :func:`values_block`
+and :func:`where_group_start` are re-exported from there. A value no text can carry is refused.
 
->>> from rdflib import Variable
+>>> from rdflib import Literal, Variable
 >>> from kg.namespaces import XSD
 >>> year = {Variable("year"): Literal("2010", datatype=XSD.gYear)}
 >>> print(bind_values("SELECT ?m WHERE { ?m ?p ?d FILTER(YEAR(?d) = ?year) }", year))
@@ -55,17 +52,17 @@ import warnings
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib import Graph, Variable
 from rdflib.term import Node
 from SPARQLWrapper import ASK, CONSTRUCT, DESCRIBE, GET, POST, SELECT, URLENCODED, SPARQLWrapper
 
 from kg import __version__, bounds
+from kg.binding import bind, bind_values, values_block, where_group_start
 from kg.dataset import offline
 from kg.engines import QueryResult
-from kg.errors import EndpointError, LoadError, ParameterError, QueryError
+from kg.errors import EndpointError, LoadError, QueryError
 from kg.namespaces import bind_prefixes
 from kg.queries import check_safe
-from kg.querytext import QUERY_FORMS, significant
 from kg.transport import DEFAULT_MAX_RESULT_MB, DEFAULT_TIMEOUT, MIB, Response, exchange
 
 DEFAULT_MAX_BYTES = DEFAULT_MAX_RESULT_MB * MIB
@@ -101,123 +98,6 @@ _GRAPH_SYNTAX = {
 """The media types read as a graph. ``text/plain`` (N-Triples' old name) is not one of them: it
 is what error pages sent with 200 use, so such an answer is refused on its headers."""
 _QUERY_TYPE = {"select": SELECT, "ask": ASK, "construct": CONSTRUCT, "describe": DESCRIBE}
-
-
-# --------------------------------------------------------------------------------------------
-# Binding parameters as a VALUES block
-
-
-_VARNAME = re.compile(r"[A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+")
-_QUERY_FORMS = set(QUERY_FORMS)
-_ESCAPE_LIKE = re.compile(r"\\[uU][0-9A-Fa-f]{4}")
-
-
-def where_group_start(text: str) -> int | None:
-    """Offset of the ``{`` that opens the query's outermost WHERE group, or ``None`` if it has
-    none (``DESCRIBE <x>``, or the short form ``CONSTRUCT WHERE { … }``, whose group may hold
-    triples only).
-
-    The query form keyword is found after the prologue; a CONSTRUCT template is skipped; the
-    group is the first ``{`` not inside parentheses (a projection may hold ``EXISTS { … }``).
-
-    >>> text = "PREFIX a: <urn:{>  # {\\nSELECT (EXISTS { ?x ?y ?z } AS ?e) WHERE { ?s ?p ?o }"
-    >>> text[where_group_start(text):]
-    '{ ?s ?p ?o }'
-    >>> where_group_start("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-    29
-    >>> where_group_start("CONSTRUCT WHERE { ?s ?p ?o }") is None
-    True
-    """
-    found = significant(text)
-    if any(t.kind == "punct" and t.text == "\\" for t in found):
-        # SPARQL expands \u escapes anywhere before parsing: ``\u007B`` may be a brace.
-        raise QueryError(
-            "cannot bind parameters into a query with \\u escapes outside strings and IRIs "
-            "(write the characters themselves)"
-        )
-    form_at = next(
-        (i for i, t in enumerate(found) if t.kind == "word" and t.text.upper() in _QUERY_FORMS),
-        None,
-    )
-    if form_at is None:
-        return None
-    rest = found[form_at + 1 :]
-    if found[form_at].text.upper() == "CONSTRUCT":
-        if not rest or rest[0].text != "{":
-            return None  # CONSTRUCT WHERE { … }: the template is the pattern
-        depth = 0
-        for index, token in enumerate(rest):
-            depth += {"{": 1, "}": -1}.get(token.text, 0) if token.kind == "punct" else 0
-            if depth == 0:
-                rest = rest[index + 1 :]
-                break
-    parentheses = 0
-    for token in rest:
-        if token.kind != "punct":
-            continue
-        if token.text == "(":
-            parentheses += 1
-        elif token.text == ")":
-            parentheses -= 1
-        elif token.text == "{" and parentheses == 0:
-            return token.start
-    return None
-
-
-def values_block(bindings: Mapping[Variable, Node]) -> str:
-    """A one-row ``VALUES`` block for ``bindings``, each term written by rdflib's ``n3()``.
-
-    >>> from kg.namespaces import ID
-    >>> print(values_block({Variable("org"): ID["organization/oyer"], Variable("q"): Literal('"')}))
-    VALUES (?org ?q) { (<https://w3id.org/samarbeidsgrafen/id/organization/oyer> "\\"") }
-    """
-    names = []
-    terms = []
-    for variable, term in bindings.items():
-        if not _VARNAME.fullmatch(str(variable)):
-            raise ParameterError(f"'{variable}' is not a SPARQL variable name")
-        if isinstance(term, BNode) or not isinstance(term, URIRef | Literal):
-            raise ParameterError(
-                f"parameter '{variable}': a remote endpoint takes IRIs and literals, not {term!r}"
-            )
-        try:
-            written = term.n3()
-        except Exception as exc:  # rdflib refuses an IRI it cannot write with a bare Exception
-            raise ParameterError(f"parameter '{variable}': cannot write {term!r}") from exc
-        if _ESCAPE_LIKE.search(written):
-            # SPARQL expands \u escapes before parsing, anywhere: the value would change.
-            raise ParameterError(
-                f"parameter '{variable}': a value with a backslash followed by u and hex "
-                "digits cannot be sent to an endpoint unchanged"
-            )
-        names.append(f"?{variable}")
-        terms.append(written)
-    return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
-
-
-def bind_values(text: str, bindings: Mapping[Variable, Node]) -> str:
-    """``text`` with ``bindings`` as a ``VALUES`` block opening its outermost WHERE group.
-
-    A query without such a group (see :func:`where_group_start`) gets the block as its final
-    ``VALUES`` clause instead, which is the same there: such a pattern has no filters. The
-    result is parsed again, so a text this cannot bind is a clear error, never a wrong query.
-
-    >>> print(bind_values("ASK { ?s ?p ?o }", {Variable("o"): Literal(1)}))
-    ASK { VALUES (?o) { ("1"^^<http://www.w3.org/2001/XMLSchema#integer>) } ?s ?p ?o }
-    """
-    if not bindings:
-        return text
-    block = values_block(bindings)
-    start = where_group_start(text)
-    if start is None:
-        bound = f"{text.rstrip()}\n{block}\n"
-    else:
-        bound = f"{text[: start + 1]} {block}{text[start + 1 :]}"
-    try:
-        check_safe(bound)
-    except QueryError as exc:
-        raise QueryError(f"cannot bind the parameters for a remote endpoint: {exc}") from None
-    return bound
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,7 +277,7 @@ class RemoteEngine:
     def query(self, text: str, bindings: Mapping[Variable, Node] | None = None) -> QueryResult:
         """Check ``text``, bind ``bindings`` as a ``VALUES`` block, send it and read the answer."""
         parsed = check_safe(text)
-        final = bind_values(parsed.text, bindings or {})  # the normalised text: what was judged
+        final = bind(parsed, bindings or {})  # the judged text, bound (see kg.binding)
         response = self.send(final, parsed.kind)
         return self._result(response, parsed.kind)
 

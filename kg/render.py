@@ -4,6 +4,7 @@ Tables in the terminal use the project prefix map (:data:`kg.namespaces.PREFIXES
 ``sgid:organisation/oyer`` rather than the full IRI, even where Turtle would need the slash
 escaped: these texts are for reading, the machine formats (CSV, JSON, Turtle) keep full IRIs.
 
+>>> from rdflib import URIRef
 >>> shorten(URIRef("https://w3id.org/samarbeidsgrafen/id/organisation/oyer"))
 'sgid:organisation/oyer'
 >>> print(table(["name", "n"], [["Øyer", "1"], ["Lillehammer", "12"]]))
@@ -16,12 +17,13 @@ Lillehammer  12
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.paths import Path as PropertyPath
-from rdflib.term import Node
+from kg.prefixes import PREFIXES
 
-from kg.namespaces import PREFIXES, XSD
+if TYPE_CHECKING:  # rdflib is imported when a term is shown: table() and the listing need none
+    from rdflib.paths import Path as PropertyPath
+    from rdflib.term import Node
 
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: (-len(item[1]), item[0]))
 
@@ -33,6 +35,8 @@ def shorten(term: Node | PropertyPath | None) -> str:
     integers, decimals and booleans, which stand bare; a blank node shows as ``_:label``;
     ``None`` (unbound) as the empty string.
 
+    >>> from rdflib import Literal, URIRef
+    >>> from kg.namespaces import XSD
     >>> shorten(Literal("2010-06-01", datatype=XSD.date))
     '"2010-06-01"^^xsd:date'
     >>> shorten(Literal("Øyer", lang="nb")), shorten(Literal("Øyer")), shorten(Literal(12))
@@ -44,6 +48,10 @@ def shorten(term: Node | PropertyPath | None) -> str:
     """
     if term is None:
         return ""
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import XSD
+    from rdflib.paths import Path as PropertyPath
+
     if isinstance(term, URIRef):
         text = str(term)
         for prefix, namespace in _BY_LENGTH:
@@ -73,6 +81,7 @@ def path_text(path: PropertyPath) -> str:
     >>> path_text(~ORG.member / TIME.hasBeginning)
     '^org:member/time:hasBeginning'
     """
+    from rdflib import URIRef
     from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
 
     def part(p: object, nested: bool) -> str:

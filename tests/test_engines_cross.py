@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from _endpoints import oxigraph_server
-from rdflib import Dataset, Literal, URIRef, Variable
+from rdflib import Dataset, Literal, Variable
 from support import run_kg
 
 from kg import queries
@@ -27,7 +27,7 @@ from kg.engines import (
     run,
 )
 from kg.errors import ParameterError
-from kg.namespaces import ID, XSD
+from kg.namespaces import ID, SG, XSD
 from kg.remote import RemoteEngine
 
 CATALOGUE = queries.catalogue()
@@ -212,13 +212,30 @@ def test_construct_and_ask_on_every_engine(
     assert {e.query(ask, oyer).boolean for e in (rdflib_engine, oxigraph_engine, remote)} == {True}
 
 
-def test_a_parameter_oxigraph_cannot_substitute_is_a_clear_error(
+def test_a_parameter_the_query_does_not_return_is_bound_too(
+    rdflib_engine: RdflibEngine, oxigraph_engine: OxigraphEngine, remote: RemoteEngine
+) -> None:
+    """A VALUES block binds any variable of the query (pyoxigraph's substitutions, which the
+    oxigraph engine used before, bound only the variables a SELECT returns)."""
+    text = "SELECT ?s WHERE { ?s a ?type }"
+    bindings = {Variable("type"): SG.Municipality}
+    expected = rdflib_engine.query(text, bindings).as_set()
+    assert len(expected) == 3
+    assert oxigraph_engine.query(text, bindings).as_set() == expected
+    assert remote.query(text, bindings).as_set() == expected
+
+
+def test_a_value_no_text_can_carry_is_substituted_so_it_must_be_returned(
     oxigraph_engine: OxigraphEngine,
 ) -> None:
-    with pytest.raises(ParameterError, match=r"add \?type to the SELECT clause"):
+    """A backslash, u and hex digits cannot be written in a query text unchanged; the oxigraph
+    engine substitutes such a value, which binds only a variable the SELECT returns."""
+    with pytest.raises(ParameterError, match=r"add \?name to the SELECT clause"):
         oxigraph_engine.query(
-            "SELECT ?s WHERE { ?s a ?type }", {Variable("type"): URIRef("urn:x:T")}
+            "SELECT ?s WHERE { ?s ?p ?name }", {Variable("name"): Literal("\\u0041")}
         )
+    text = "SELECT ?s ?name WHERE { ?s ?p ?name }"
+    assert oxigraph_engine.query(text, {Variable("name"): Literal("\\u0041")}).rows == ()
 
 
 def test_open_engine_by_name(tmp_path: Path) -> None:

@@ -148,7 +148,7 @@ def max_result_option(function: F) -> F:
 
 def engine_option(function: F) -> F:
     """``--engine rdflib|oxigraph``: the in-process engine that runs the query."""
-    from kg.engines import ENGINE_NAMES
+    from kg.settings import ENGINE_NAMES  # not kg.engines: describing options loads no engine
 
     return click.option(
         "--engine",

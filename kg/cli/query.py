@@ -1,4 +1,9 @@
-"""``kg query``: run a named query (or a ``.rq`` file) with typed parameters, or list them."""
+"""``kg query``: run a named query (or a ``.rq`` file) with typed parameters, or list them.
+
+Importing this module (``kg query --help``, ``kg query --list``) loads no engine, rdflib or
+SPARQLWrapper: the options' defaults come from :mod:`kg.settings`, and the list from the
+query files' headers (:func:`kg.queries.entries`). The engines are imported when a query runs.
+"""
 
 from __future__ import annotations
 
@@ -17,25 +22,17 @@ from kg.cli.options import (
     param_option,
     timeout_option_with,
 )
-from kg.engines import (
-    DEFAULT_MAX_ROWS,
-    DEFAULT_TIMEOUT,
-    FORMATS,
-    Limits,
-    check_format,
-    open_engine,
-    run,
-)
 from kg.errors import QueryLimitError
 from kg.render import table
-from kg.transport import MIB
+from kg.settings import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, FORMATS, Limits, check_format
 
 
 def listing() -> str:
-    """The catalogue as a table: name, kind, title and parameters with their types."""
+    """The catalogue as a table: name, kind, title and parameters with their types, from the
+    files' headers alone (no SPARQL parsed: a broken query shows when it runs)."""
     rows = (
-        [q.name, q.kind, q.title, ", ".join(f"{p.name} ({p.type})" for p in q.params)]
-        for q in queries.catalogue().values()
+        [e.name, e.kind, e.header.title, ", ".join(f"{p.name} ({p.type})" for p in e.header.params)]
+        for e in queries.entries().values()
     )
     return table(["name", "kind", "title", "parameters"], rows)
 
@@ -96,6 +93,9 @@ def command(
         raise click.UsageError(f"{given} and --endpoint exclude each other")
     if max_result_mb is not None and endpoint is None:
         raise click.UsageError("--max-result-mb applies to a remote endpoint: give --endpoint URL")
+    from kg.engines import open_engine, run
+    from kg.transport import MIB
+
     chosen = queries.get(query)
     chosen.bindings(params, as_of)  # refuse bad parameters before loading the data
     check_format(chosen.kind, format)

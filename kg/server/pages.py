@@ -21,6 +21,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg import canonical
+from kg.binding import where_group_start
 from kg.errors import QueryError
 from kg.namespaces import (
     BASE,
@@ -38,7 +39,6 @@ from kg.namespaces import (
     bind_prefixes,
 )
 from kg.queries import Query, parse
-from kg.remote import where_group_start
 from kg.render import shorten
 
 LABEL_PREDICATES = (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name, FOAF.name)
