@@ -40,6 +40,7 @@ shapes read at most 2 hops
 
 from __future__ import annotations
 
+import bisect
 import functools
 import time
 from collections.abc import Iterable
@@ -70,11 +71,9 @@ from kg.validate import (
     check_severity,
     check_shacl_engine,
     load_shapes,
-    report_of,
-    results_of,
+    run_shacl,
     run_violation_queries,
     severity_rank,
-    shacl_report,
     validate,
 )
 
@@ -813,11 +812,10 @@ def neighbourhood(store: ox.Store, nodes: Iterable[Any], locality: Locality) -> 
 
 @dataclass(frozen=True)
 class Revalidation:
-    """What :func:`revalidate` did, for the build's log: how many nodes it re-validated (or
-    ``None``: everything), out of how many subjects, in how many seconds, and why."""
+    """What :func:`revalidate` did, for the build's log: how many nodes it re-validated
+    (``None``: everything), in how many seconds, and why."""
 
     nodes: int | None
-    subjects: int
     seconds: float
     explanation: str
 
@@ -826,13 +824,21 @@ def _is_query_result(result: ValidationResult) -> bool:
     return str(result.shape).startswith(QUERY_SHAPE_SCHEME)
 
 
-def _subjects(store: ox.Store) -> int:
-    found = store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
-    assert isinstance(found, ox.QuerySolutions)
-    for row in found:
-        value = row["n"]
-        return int(value.value) if isinstance(value, ox.Literal) else 0
-    return 0  # pragma: no cover - COUNT always answers one row
+def _merged(
+    kept: list[ValidationResult], new: Iterable[ValidationResult]
+) -> tuple[ValidationResult, ...]:
+    """``kept`` (in report order: what is left of a report's sorted results) with ``new``
+    results put in their places, by binary search: the sort keys of a few of ``kept`` are
+    computed, not of all (tens of thousands of results take a second to key)."""
+    merged: list[ValidationResult] = []
+    start = 0
+    for result in sorted(new, key=ValidationResult.sort_key):
+        at = bisect.bisect_right(kept, result.sort_key(), lo=start, key=ValidationResult.sort_key)
+        merged.extend(kept[start:at])
+        merged.append(result)
+        start = at
+    merged.extend(kept[start:])
+    return tuple(merged)
 
 
 def _stale_blank_nodes(
@@ -865,8 +871,9 @@ def revalidate(
     engine: str = DEFAULT_SHACL_ENGINE,
 ) -> tuple[ValidationReport, str]:
     """The report of ``store`` after ``changed_triples`` changed, from ``previous`` (the report
-    before, made with the same shapes, queries and ``severity``), and a line saying what was
-    done: ``re-validated 37 of 850,000 nodes (shapes read at most 3 hops)``, or
+    before, made with the same shapes, queries and ``severity`` by :func:`kg.validate.validate`
+    or by this function: its results are in report order), and a line saying what was done:
+    ``re-validated the 37 nodes the change can reach (shapes read at most 3 hops)``, or
     ``validated everything: …`` with the reasons.
 
     ``store`` holds the data *after* the change, the union in its default graph (as
@@ -922,7 +929,7 @@ def revalidation(
     if why is not None:
         report = validate(store, shapes_graph, severity=severity, queries=queries, engine=engine)
         seconds = time.perf_counter() - started
-        return report, Revalidation(None, 0, seconds, f"validated everything: {why}")
+        return report, Revalidation(None, seconds, f"validated everything: {why}")
 
     affected = _affected(store, changed, found)
     affected_nodes = {_rdflib(n) for n in affected}
@@ -930,13 +937,13 @@ def revalidation(
     if affected:
         small = neighbourhood(store, affected, found)
         iris = [n for n in affected_nodes if isinstance(n, URIRef)]
-        graph = shacl_report(
+        outcome = run_shacl(
             small,
             shapes_graph,
             engine=shacl_engine,
             focus_nodes=iris if len(iris) == len(affected_nodes) else None,
         )
-        fresh = [r for r in results_of(graph) if r.focus_node in affected_nodes]
+        fresh = [r for r in outcome.results if r.focus_node in affected_nodes]
     kept = [
         r
         for r in previous.results
@@ -946,14 +953,19 @@ def revalidation(
         queries, OxigraphEngine.of_store(store, catalogue_limits()), store
     )
     limit = SEVERITIES.index(severity)
-    everything = kept + [r for r in fresh + from_queries if severity_rank(r.severity) <= limit]
-    conforms = not any(severity_rank(r.severity) == 0 for r in everything)
-    subjects = _subjects(store)
-    explanation = f"re-validated {len(affected):,} of {subjects:,} nodes ({found.explain()})"
+    new = [r for r in fresh + from_queries if severity_rank(r.severity) <= limit]
+    results = _merged(kept, new)
+    conforms = not any(severity_rank(r.severity) == 0 for r in results)
+    count = len(affected)
+    if count == 0:
+        explanation = f"re-validated no node: the change reaches none ({found.explain()})"
+    elif count == 1:
+        explanation = f"re-validated the 1 node the change can reach ({found.explain()})"
+    else:
+        explanation = f"re-validated the {count:,} nodes the change can reach ({found.explain()})"
     seconds = time.perf_counter() - started
-    return report_of(everything, conforms), Revalidation(
-        len(affected), subjects, seconds, explanation
-    )
+    report = ValidationReport(conforms=conforms, results=results)
+    return report, Revalidation(count, seconds, explanation)
 
 
 __all__ = [

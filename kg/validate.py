@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias, cast
@@ -180,21 +180,28 @@ class ValidationReport:
     conforms: bool
     """True when no result is a Violation (warnings and infos are allowed)."""
     results: tuple[ValidationResult, ...]
-    report_graph: Graph | None = field(default=None, repr=False, compare=False)
-    """The SHACL engine's report graph, with a result for each row of a violation query added;
+    report_graph: Graph | Callable[[], Graph] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """The SHACL engine's report graph, with a result for each row of a violation query added,
+    or what makes it when first asked for (reading a large report into rdflib takes seconds);
     ``None`` for a report made of typed results (merged or focused, :func:`report_of`), whose
-    :attr:`graph` is written from them when first asked for."""
+    :attr:`graph` is written from them."""
 
     @property
     def graph(self) -> Graph:
         """The report graph: the engine's, or one written from the results (each result's
         severity, focus node, path, value, shape, message and constraint component)."""
-        if self.report_graph is None:
-            graph = bind_prefixes(Graph(bind_namespaces="none"))
-            _add_to_report(graph, self.results, self.conforms)
+        made = self.report_graph
+        if not isinstance(made, Graph):
+            if made is None:
+                graph = bind_prefixes(Graph(bind_namespaces="none"))
+                _add_to_report(graph, self.results, self.conforms)
+            else:
+                graph = made()
             object.__setattr__(self, "report_graph", graph)
-        assert self.report_graph is not None
-        return self.report_graph
+            made = graph
+        return made
 
     def of_severity(self, severity: str) -> tuple[ValidationResult, ...]:
         """The results of one severity."""
@@ -348,8 +355,13 @@ def _shacl_path(graph: Graph, node: Node) -> URIRef | PropertyPath | Node:
 
 
 def _message(graph: Graph, result: Node) -> str:
+    return _pick_message(graph.objects(result, SH.resultMessage))
+
+
+def _pick_message(found: Iterable[Node]) -> str:
+    """The English (else untagged, else any) message, whitespace collapsed."""
     messages = sorted(
-        graph.objects(result, SH.resultMessage),
+        found,
         key=lambda m: (
             not isinstance(m, Literal) or m.language not in (None, "en"),
             getattr(m, "language", None) is not None,
@@ -584,14 +596,23 @@ def _unusable(problem: object) -> ShapesError:
     return ShapesError(f"the shapes cannot be used: {message}")
 
 
-def shacl_report(
+@dataclass(frozen=True)
+class ShaclOutcome:
+    """What a SHACL engine found: the typed results, and the engine's report graph, made when
+    asked for (``graph()``)."""
+
+    results: list[ValidationResult]
+    graph: Callable[[], Graph] = field(repr=False)
+
+
+def run_shacl(
     data: Data,
     shapes: Graph,
     *,
     engine: ShaclEngine = DEFAULT_SHACL_ENGINE,
     focus_nodes: Iterable[Node] | None = None,
-) -> Graph:
-    """The SHACL validation report graph of ``data`` against ``shapes``, from ``engine``.
+) -> ShaclOutcome:
+    """Validate ``data`` against ``shapes`` with ``engine``: the results and the report graph.
 
     ``data`` is validated as the union of its graphs, whatever its form: both engines read an
     rdflib :class:`~rdflib.Dataset` (and a :class:`pyoxigraph.Store`) as the union of all its
@@ -609,6 +630,20 @@ def shacl_report(
     # pySHACL adds triples to the shapes graph it is given; the cached graph stays as read.
     shapes_graph = Graph(bind_namespaces="none")
     shapes_graph += shapes
+    if isinstance(data, ox.Store):
+        _default_graph_is_the_union(data)
+    if engine == "turbo":
+        turbo_input: object
+        if isinstance(data, StoreUnion):
+            turbo_input = _turbo_text_input(data.text())
+        elif isinstance(data, ox.Store):
+            turbo_input = _turbo_store_input(data)
+        else:
+            turbo_input = data
+        focus = None if focus_nodes is None else [str(node) for node in focus_nodes]
+        outcome = _turbo_native(turbo_input, shapes_graph, focus)
+        if outcome is not None:
+            return outcome
     options: dict[str, Any] = {
         "shacl_graph": shapes_graph,
         "inference": "none",
@@ -617,20 +652,12 @@ def shacl_report(
         "do_owl_imports": False,
         "abort_on_first": False,
     }
-    if isinstance(data, ox.Store):
-        _default_graph_is_the_union(data)
     if engine == "turbo":
         import pyshacl_turbo
         from pyshacl_turbo.errors import ReportableRuntimeError as TurboError
 
-        if focus_nodes is not None:
-            options["focus_nodes"] = [str(node) for node in focus_nodes]
-        if isinstance(data, StoreUnion):
-            turbo_input = _turbo_text_input(data.text())
-        elif isinstance(data, ox.Store):
-            turbo_input = _turbo_store_input(data)
-        else:
-            turbo_input = data
+        if focus is not None:
+            options["focus_nodes"] = focus
         try:
             _, report_graph, _ = pyshacl_turbo.validate(turbo_input, **options)
         except (TurboError, ValueError) as exc:  # ValueError: shapes it cannot compile
@@ -652,7 +679,193 @@ def shacl_report(
             raise _unusable(exc) from None
     if not isinstance(report_graph, Graph):  # pyshacl-turbo's ValidationFailure, returned
         raise _unusable(report_graph)
-    return report_graph
+    made: Graph = report_graph
+    return ShaclOutcome(results_of(made), lambda: made)
+
+
+def shacl_report(
+    data: Data,
+    shapes: Graph,
+    *,
+    engine: ShaclEngine = DEFAULT_SHACL_ENGINE,
+    focus_nodes: Iterable[Node] | None = None,
+) -> Graph:
+    """The SHACL validation report graph of ``data`` (see :func:`run_shacl`)."""
+    return run_shacl(data, shapes, engine=engine, focus_nodes=focus_nodes).graph()
+
+
+def _turbo_native(
+    turbo_input: object, shapes: Graph, focus: list[str] | None
+) -> ShaclOutcome | None:
+    """pyshacl-turbo's own engine, its report read with pyoxigraph rather than into rdflib.
+
+    ``pyshacl_turbo.validate`` reads the report (N-Triples from Rust) into an rdflib graph in
+    Python, about 0.4 ms a result: 10 s for the 25,000 warnings of a million synthetic triples.
+    This calls the same compiled engine the way ``CompiledShapes.validate`` does (0.6.5,
+    pinned), reads the results from the report text with pyoxigraph, and leaves the rdflib
+    graph to be made when asked for, by pyshacl-turbo's own reader. ``None`` when that
+    internal interface is not there (another pyshacl-turbo): the caller takes the public one.
+    """
+    try:
+        import warnings
+
+        import pyshacl_turbo
+        from pyshacl_turbo.errors import ShapeRecursionWarning
+        from pyshacl_turbo.rdf import decode, input_graph
+    except ImportError:  # pragma: no cover - another pyshacl-turbo than the pinned one
+        return None
+    try:
+        program = pyshacl_turbo.compile_shapes(shapes, advanced=True)
+        native = program._native
+        data = input_graph(turbo_input, None, direct=True)
+        namespaces = [(prefix, str(ns)) for prefix, ns in data.namespaces.items()]
+        nodes: dict[str, Any] = program._blank_nodes | data.blank_nodes
+        validate_native = native.validate
+    except ValueError as exc:  # shapes it cannot compile
+        raise _unusable(exc) from None
+    except (AttributeError, TypeError):  # pragma: no cover - another pyshacl-turbo
+        return None
+    try:
+        conforms, report, _, _, recursion = validate_native(
+            data.source,
+            data.format,
+            data.base,
+            False,  # iterate_rules
+            100,  # max_rule_iterations
+            15,  # max_validation_depth
+            False,  # inplace
+            False,  # allow_infos
+            True,  # allow_warnings
+            False,  # abort_on_first
+            focus or [],
+            [],  # use_shapes
+            namespaces,
+        )
+    except (pyshacl_turbo.ValidationFailure, RuntimeError, ValueError) as exc:
+        raise _unusable(exc) from None
+    for message in recursion:
+        warnings.warn(message, ShapeRecursionWarning, stacklevel=3)
+
+    def read() -> Graph:
+        made = decode(report, nodes, preserve_ids=True, report=True, normalize=True)
+        assert isinstance(made, Graph)
+        return made
+
+    if not isinstance(report, str):  # pragma: no cover - a report as term records
+        graph = read()
+        return ShaclOutcome(results_of(graph), lambda: graph)
+    return ShaclOutcome(_report_results(report, nodes), read)
+
+
+_MODIFIERS: tuple[tuple[URIRef, TypingLiteral["*", "+", "?"]], ...] = (
+    (SH.zeroOrMorePath, "*"),
+    (SH.oneOrMorePath, "+"),
+    (SH.zeroOrOnePath, "?"),
+)
+
+
+_RESULT_KEYS = (
+    "resultSeverity",
+    "focusNode",
+    "resultPath",
+    "value",
+    "sourceShape",
+    "sourceConstraintComponent",
+)
+
+
+def _report_results(report: str, nodes: dict[str, Any]) -> list[ValidationResult]:
+    """The typed results of a SHACL report in N-Triples, read with pyoxigraph (as
+    :func:`results_of` reads them from rdflib, terms as pyshacl-turbo's reader makes them:
+    blank nodes by label, through ``nodes`` to the shapes' own, literals as written)."""
+    index: dict[Any, dict[str, list[Any]]] = {}
+    for triple in ox.parse(report, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False):
+        index.setdefault(triple.subject, {}).setdefault(triple.predicate.value, []).append(
+            triple.object
+        )
+
+    made: dict[Any, Node] = {}
+
+    def term(node: Any) -> Node:
+        if isinstance(node, ox.NamedNode | ox.BlankNode):
+            found = made.get(node)
+            if found is None:
+                if isinstance(node, ox.NamedNode):
+                    found = URIRef(node.value)
+                else:
+                    known = nodes.get(node.value)
+                    found = known if isinstance(known, BNode) else BNode(node.value)
+                made[node] = found
+            return found
+        if node.language:
+            return Literal(node.value, lang=node.language)
+        if node.datatype.value == str(XSD.string):
+            return Literal(node.value)
+        return Literal(node.value, datatype=URIRef(node.datatype.value), normalize=False)
+
+    def first(node: Any, predicate: URIRef) -> Any:
+        values = index.get(node, {}).get(str(predicate))
+        return values[0] if values else None
+
+    def items(node: Any) -> list[Any]:
+        found = []
+        while node is not None and node != ox.NamedNode(str(RDF.nil)):
+            head = first(node, RDF.first)
+            if head is None:
+                break
+            found.append(head)
+            node = first(node, RDF.rest)
+        return found
+
+    def path(node: Any) -> Any:
+        if not isinstance(node, ox.BlankNode):
+            return term(node)
+        if first(node, RDF.first) is not None:
+            return SequencePath(*[path(item) for item in items(node)])
+        inverse = first(node, SH.inversePath)
+        if inverse is not None:
+            return InvPath(path(inverse))
+        alternatives = first(node, SH.alternativePath)
+        if alternatives is not None:
+            return AlternativePath(*[path(item) for item in items(alternatives)])
+        for predicate, mod in _MODIFIERS:
+            inner = first(node, predicate)
+            if inner is not None:
+                return MulPath(path(inner), mod)
+        return term(node)
+
+    def optional(node: Any) -> Any:
+        return None if node is None else term(node)
+
+    report_type = str(SH.ValidationReport)
+    result_type = str(SH.ValidationResult)
+    typed = str(RDF.type)
+    reports = [s for s, p in index.items() if any(t.value == report_type for t in p.get(typed, []))]
+    tops = {r for report_node in reports for r in index[report_node].get(str(SH.result), [])}
+    if not reports:
+        tops = {
+            s for s, p in index.items() if any(t.value == result_type for t in p.get(typed, []))
+        }
+    keys = [str(SH[k]) for k in _RESULT_KEYS]
+    found = []
+    for result in tops:
+        fields = index.get(result, {})
+        severity, focus, result_path, value, shape, constraint = (
+            values[0] if values else None for values in (fields.get(k) for k in keys)
+        )
+        messages = fields.get(str(SH.resultMessage), [])
+        found.append(
+            ValidationResult(
+                severity=severity.value.rpartition("#")[2] if severity is not None else "Violation",
+                focus_node=optional(focus),
+                path=path(result_path) if result_path is not None else None,
+                value=optional(value),
+                shape=optional(shape),
+                message=_pick_message(term(m) for m in messages),
+                constraint=optional(constraint),
+            )
+        )
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -722,15 +935,14 @@ def validate(
     engine = check_shacl_engine(engine)
     wanted = None if focus_nodes is None else frozenset(focus_nodes)
     shapes_graph = load_shapes(shapes)
-    if wanted is not None and not wanted:
-        graph = None
-        results: list[ValidationResult] = []
-    else:
+    outcome: ShaclOutcome | None = None
+    results: list[ValidationResult] = []
+    if wanted is None or wanted:
         iris_only = wanted is not None and all(isinstance(n, URIRef) for n in wanted)
-        graph = shacl_report(
+        outcome = run_shacl(
             data, shapes_graph, engine=engine, focus_nodes=wanted if iris_only else None
         )
-        results = results_of(graph)
+        results = outcome.results
     from_queries = run_violation_queries(queries, None, data)
     if wanted is not None:
         results = [r for r in results if r.focus_node in wanted]
@@ -739,9 +951,15 @@ def validate(
     conforms = not any(severity_rank(r.severity) == 0 for r in everything)
     limit = SEVERITIES.index(severity)
     kept = [r for r in everything if severity_rank(r.severity) <= limit]
-    if graph is None or wanted is not None:
+    if outcome is None or wanted is not None:
         return report_of(kept, conforms)
-    _add_to_report(graph, from_queries, conforms)
+    engine_graph = outcome.graph
+
+    def graph() -> Graph:
+        made = engine_graph()
+        _add_to_report(made, from_queries, conforms)
+        return made
+
     ordered = tuple(sorted(kept, key=ValidationResult.sort_key))
     return ValidationReport(conforms=conforms, results=ordered, report_graph=graph)
 
@@ -751,6 +969,7 @@ __all__ = [
     "SEVERITIES",
     "SHACL_ENGINES",
     "Data",
+    "ShaclOutcome",
     "Severity",
     "StoreUnion",
     "ShaclEngine",
@@ -762,6 +981,7 @@ __all__ = [
     "query_results",
     "report_of",
     "results_of",
+    "run_shacl",
     "run_violation_queries",
     "shacl_report",
     "shapes_files",

@@ -294,3 +294,24 @@ def test_kg_validate_help_names_the_reference() -> None:
     assert "--shacl-engine [turbo|pyshacl]" in out
     assert "pyshacl (pySHACL, the reference, much" in out
     assert "[default: turbo]" in out
+
+
+def test_the_public_turbo_call_gives_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the internal call (another pyshacl-turbo), ``pyshacl_turbo.validate`` is used."""
+    import kg.validate
+
+    dataset = dataset_of(FIXTURES / "description-plain-string.trig")
+    fast = validate(dataset, SHAPES_DIR, queries=())
+    monkeypatch.setattr(kg.validate, "_turbo_native", lambda *args: None)
+    public = validate(dataset, SHAPES_DIR, queries=())
+    assert public.results == fast.results
+    assert to_isomorphic(public.graph) == to_isomorphic(fast.graph)
+
+
+def test_the_report_graph_is_read_when_first_asked_for() -> None:
+    report = validate(dataset_of(BACKWARDS), SHAPES_DIR)
+    assert callable(report.report_graph)
+    graph = report.graph
+    assert report.report_graph is graph
+    assert (None, SH.conforms, Literal(False)) in graph
+    assert len(list(graph.objects(None, SH.result))) == len(report.results) == 1
