@@ -80,7 +80,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         k: v for k, v in os.environ.items() if k not in ("SAMARBEIDSGRAFEN_ROOT", "KG_CACHE_DIR")
     }
     argv = [sys.executable, str(BENCH / "run.py"), "--sizes", "r2", "--runs", "1"]
-    argv += ["--cli-runs", "1", "--queries", "member-count", "--out", str(out)]
+    argv += ["--cli-runs", "1", "--queries", "region-members", "--out", str(out)]
     argv += ["--work", str(work), "--keep"]
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
@@ -118,8 +118,8 @@ def test_the_harness_writes_every_row(harness: tuple[Path, Path]) -> None:
     assert "pySHACL in the baseline: conforms False, " in text
 
     queries = table(text, "query")
-    assert list(queries) == ["member-count"]
-    assert queries["member-count"][0] == "select"
+    assert list(queries) == ["region-members"]
+    assert queries["region-members"][0] == "select"
     assert list(table(text, "command")) == ["`kg query --list`", "`kg --help`"]
     targets = table(text, "target")
     assert list(targets) == TARGETS
