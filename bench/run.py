@@ -589,7 +589,9 @@ def stage_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, f
         for stage in stages:
             walls.setdefault(str(stage["name"]), []).append(float(stage["wall"]))
             cpus.setdefault(str(stage["name"]), []).append(float(stage["cpu"]))
-        walls.setdefault(OTHER, []).append(run["wall"] - sum(float(s["wall"]) for s in stages))
+        # Stages that ran beside the main thread overlap it: only the main thread's add up.
+        main = [s for s in stages if not s.get("parallel")]
+        walls.setdefault(OTHER, []).append(run["wall"] - sum(float(s["wall"]) for s in main))
         cpus.setdefault(OTHER, []).append(run["cpu"] - sum(float(s["cpu"]) for s in stages))
     return {name: {"wall": summary(walls[name]), "cpu": summary(cpus[name])} for name in walls}
 
