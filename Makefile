@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest build clean bench bench-load browser-deps
+.PHONY: run test lint typecheck pytest goldens build clean bench bench-load browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+## make goldens: after a change of data/, write the answers of every named query on the real
+## data (tests/golden/queries/*.json) and the outputs of the README's examples anew; review them
+## with `git diff tests/golden README.md` before committing. Behaviour tests run on fixtures and
+## need no regenerating.
+goldens: $(STAMP)
+	SAMARBEIDSGRAFEN_UPDATE_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_competency.py tests/test_readme.py
+	@git diff --stat -- tests/golden README.md 2>/dev/null || true
 
 ## make bench: `kg build` against the plain rdflib + pySHACL pipeline (bench/baseline.py) at
 ## about 10k, 100k and 1M triples, 3 runs each, then every named query, `kg query --list` and
