@@ -7,9 +7,11 @@ statements of one source document and describes itself with PROV::
                                prov:wasDerivedFrom sgid:source/oyer-regionalt-samarbeid-2010 . ... }
 
 On loading, every resource typed in a source graph gets ``prov:wasDerivedFrom`` its source
-document, in that same graph (resource-level provenance). A file in a triple syntax (Turtle,
-N-Triples, RDF/XML) has no graph: its triples go to the default graph, with no source, and the
-shapes say so.
+document, in that same graph (resource-level provenance). A data file that states a triple
+outside every named graph (a TriG statement outside a graph block or in an unnamed block, an
+N-Quads line without a graph, any file in a triple syntax: Turtle, N-Triples, RDF/XML) or a
+named graph that is not a source graph is refused, naming the file and line
+(:func:`load_data_file`, :mod:`kg.sourcegraphs`).
 
 Parsing is offline: an audit hook refuses every URL that a parser tries to open and every file
 other than the one asked for (see :func:`offline`).
@@ -380,9 +382,54 @@ def load_dataset(data: Path | Iterable[Path] | None = None, *, with_model: bool 
     if files is None:
         files = [data] if isinstance(data, Path) else list(data)
     for path in files:
-        parse_file(path, dataset)
+        load_data_file(path, dataset)
     derive_provenance(dataset)
     return dataset
+
+
+def load_data_file(path: Path, dataset: Dataset) -> None:
+    """Parse the data file ``path`` into ``dataset`` (:func:`parse_file`) and refuse it if it put
+    a triple in the default graph or wrote into a named graph that is not a source graph: the
+    rule of :mod:`kg.sourcegraphs`, decided on what rdflib produced. The files before it passed,
+    so the default graph was empty.
+
+    Raises :class:`LoadError` naming the file, line and column of the first offence.
+    """
+    from kg.sourcegraphs import Found, refusal
+
+    model = {ONTOLOGY_GRAPH, VOCAB_GRAPH}
+    before = {g.identifier for g in dataset.graphs()}
+    sizes = {g.identifier: len(g) for g in dataset.graphs() if g.identifier in model}
+    parse_file(path, dataset)
+    default = dataset.graph(DATASET_DEFAULT_GRAPH_ID)
+    new = [
+        g
+        for g in dataset.graphs()
+        if g.identifier not in before and g.identifier != DATASET_DEFAULT_GRAPH_ID and len(g)
+    ]
+    bad = {
+        str(g.identifier)
+        for g in new
+        if isinstance(g.identifier, URIRef) and (g.identifier, RDF.type, SG.SourceGraph) not in g
+    }
+    bad |= {str(g) for g, size in sizes.items() if len(dataset.graph(g)) != size}
+
+    def least_subject() -> str | None:
+        return min((str(s) for s in default.subjects() if isinstance(s, URIRef)), default=None)
+
+    found = Found(
+        default=len(default) > 0,
+        graphs=tuple(sorted(bad)),
+        blank_graph=any(not isinstance(g.identifier, URIRef) for g in new),
+        is_subject=lambda iri: (URIRef(iri), None, None) in default,
+        least_subject=least_subject,
+    )
+    if not found.refused:
+        return
+    text = bounds.read_bounded(path).decode("utf-8", errors="replace")  # to locate it only
+    error = refusal(path, syntax_of(path), text, found)
+    if error is not None:
+        raise error
 
 
 def union_graph(dataset: Dataset) -> Graph:

@@ -218,8 +218,9 @@ def _lines(triples: Iterable[tuple[Node, Node, Node]]) -> tuple[str, ...]:
 def named_graphs(dataset: Dataset) -> Iterator[GraphData]:
     """Every non-empty named graph of ``dataset``, sorted by IRI, ready to send.
 
-    Triples in the default graph (from a file in a triple syntax) belong to no source and are
-    not sent; a graph named by a blank node cannot be addressed and is refused.
+    Triples in the default graph belong to no source and are not sent (the loader refuses a
+    data file that states any; a dataset made otherwise may hold some); a graph named by a
+    blank node cannot be addressed and is refused.
     """
     graphs = [g for g in dataset.graphs() if not _is_default(g.identifier) and len(g) > 0]
     for graph in sorted(graphs, key=lambda g: str(g.identifier)):

@@ -132,15 +132,12 @@ SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
 
 
 def summarize_store(
-    store: Any,
-    stated_default: int = 0,
-    report: ValidationReport | None = None,
-    triples: int | None = None,
+    store: Any, report: ValidationReport | None = None, triples: int | None = None
 ) -> Summary:
-    """:func:`summarize` of a store (see :mod:`kg.store`) by a few aggregate queries:
-    ``stated_default`` is the number of triples stated outside any named graph, ``triples``
-    the size of the union (default: the store's default graph, which holds it in a saved
-    store)."""
+    """:func:`summarize` of a store (see :mod:`kg.store`) by a few aggregate queries: its
+    named graphs (its default graph holds their union, nothing of its own: a data file may
+    state nothing outside a source graph); ``triples`` is the size of the union (default: the
+    store's default graph, which holds it in a saved store)."""
     import pyoxigraph as ox
 
     sizes = {row["g"].value: int(row["n"].value) for row in store.query(GRAPH_SIZES)}
@@ -151,8 +148,6 @@ def summarize_store(
             sources[row["g"].value].append(row["source"].value)
         kinds[row["g"].value] = kinds.get(row["g"].value, False) or row["isSource"].value == "true"
     graphs: list[GraphCount] = []
-    if stated_default:
-        graphs.append(GraphCount(None, "default", None, stated_default))
     for iri, size in sizes.items():
         if URIRef(iri) in MODEL_GRAPHS:
             graphs.append(GraphCount(URIRef(iri), MODEL_GRAPHS[URIRef(iri)], None, size))

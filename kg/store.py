@@ -5,18 +5,19 @@ A build loads the ontology, the code lists and the data into one in-memory
 every parse (:mod:`kg.bounds`): one named graph per source, as written in the files; resource
 provenance derived as :func:`kg.dataset.derive_provenance` does; and the **default graph holding
 the union of all graphs, each triple once** (what rdflib's union default graph answers;
-Oxigraph's own union option counts a triple once per graph that states it). Triples a file
-states outside any graph (a Turtle data file) are remembered as :attr:`LoadedStore.stated_default`,
-for the exports and statistics, since the default graph itself holds the union.
+Oxigraph's own union option counts a triple once per graph that states it). A data file may
+state nothing outside its source graphs: after each one is loaded, a triple in the default
+graph or a named graph that is not a source graph refuses it, naming the file and line
+(:mod:`kg.sourcegraphs`), so the default graph holds nothing of its own.
 
 rdflib stays the Python API users know and what libraries need (a
 :class:`rdflib.Dataset` is made from the store on demand, :meth:`LoadedStore.dataset`), not the
 build's hot path.
 
 **Persistence.** :func:`save` writes a store to a cache folder keyed by the checksums of its
-inputs (:func:`inputs_key`), with a manifest (inputs, graphs, the triples stated in the default
-graph, the validation report); :func:`open_cached` finds it again for ``kg query``, ``kg stats``
-and ``kg serve``, which then open it read-only instead of parsing the data. The cache folder is
+inputs (:func:`inputs_key`), with a manifest (inputs, graphs, the validation report);
+:func:`open_cached` finds it again for ``kg query``, ``kg stats`` and ``kg serve``, which then
+open it read-only instead of parsing the data. The cache folder is
 ``KG_CACHE_DIR`` (default ``.kg-cache`` in the project root); a manifest is written last and
 renamed into place, so a half-written store is never found; stores not used by the newest
 :data:`KEEP` builds are removed.
@@ -53,8 +54,9 @@ if TYPE_CHECKING:
 
     from kg.export import Snapshot
 
-STORE_FORMAT = 1
-"""Version of what :func:`save` writes; a new version makes every cached store stale."""
+STORE_FORMAT = 2
+"""Version of what :func:`save` writes; a new version makes every cached store stale (2: data
+files may state nothing outside a source graph, so a store built from one that did is stale)."""
 KEEP = 3
 """How many cached stores stay (the newest by use)."""
 ID = "https://w3id.org/samarbeidsgrafen/id/"
@@ -171,16 +173,15 @@ class LoadedStore:
 
     store: ox.Store
     inputs: list[InputFile]
-    stated_default: list[str] = field(default_factory=list)
-    """N-Triples lines (sorted, no newline) of the triples stated outside any named graph."""
     graphs_by_file: dict[str, list[str]] = field(default_factory=dict)
     """Input path → IRIs of the named graphs it introduced."""
     path: Path | None = None
     """Where the store is on disk, if it is (a cached store)."""
     lines: dict[str | None, list[str]] = field(default_factory=dict)
-    """Graph (``None``: the default graph) → its N-Triples lines as loaded (Oxigraph's blank
-    node labels, unsorted), derived provenance included: what the snapshot and the saved
-    store are made from."""
+    """Named graph → its N-Triples lines as loaded (Oxigraph's blank node labels, unsorted),
+    derived provenance included: what the snapshot and the saved store are made from. (The
+    type allows ``None``, the default graph, as :class:`kg.export.Snapshot` does; a loaded
+    store has none.)"""
 
     @property
     def key(self) -> str:
@@ -199,8 +200,8 @@ class LoadedStore:
         return len(union)
 
     def dataset(self) -> Dataset:
-        """An rdflib :class:`~rdflib.Dataset` with the same graphs (and the stated default
-        triples in its default graph): for the rdflib engine and libraries that need rdflib."""
+        """An rdflib :class:`~rdflib.Dataset` with the same named graphs: for the rdflib
+        engine and libraries that need rdflib."""
         from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
         from kg.dataset import new_dataset
@@ -211,7 +212,6 @@ class LoadedStore:
             for name in self.graph_names()
             for line in dump_lines(self.store, name)
         ]
-        lines.extend(self.stated_default)
         text = "\n".join(lines) + "\n" if lines else ""
         dataset.parse(data=text, format="nquads")
         dataset.graph(DATASET_DEFAULT_GRAPH_ID)  # present even when empty
@@ -257,9 +257,9 @@ def _oxigraph_error(path: Path, exc: SyntaxError, graph: str | None) -> LoadErro
     return LoadError(str(path), message, line=exc.lineno, column=exc.offset, hint="fix the syntax")
 
 
-def _load_file(store: ox.Store, path: Path, graph: str | None) -> None:
+def _load_file(store: ox.Store, path: Path, graph: str | None) -> tuple[str, bytes]:
     """Parse one file into ``store``: quads keep their graphs, triples go to ``graph`` (the
-    default graph when ``None``)."""
+    default graph when ``None``). Returns the file's syntax and bytes."""
     from kg.dataset import syntax_of
 
     fmt = syntax_of(path)
@@ -267,7 +267,7 @@ def _load_file(store: ox.Store, path: Path, graph: str | None) -> None:
     bounds.check_syntax(path, data, fmt)
     if fmt not in OX_FORMATS:
         _load_with_rdflib(store, path, graph)
-        return
+        return fmt, data
     target = ox.NamedNode(graph) if graph is not None and fmt in ("turtle", "nt") else None
     try:
         with bounds.deadline(path):
@@ -279,6 +279,7 @@ def _load_file(store: ox.Store, path: Path, graph: str | None) -> None:
     except (OSError, ValueError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         raise LoadError(str(path), message) from None
+    return fmt, data
 
 
 def _load_with_rdflib(store: ox.Store, path: Path, graph: str | None) -> None:
@@ -301,31 +302,79 @@ def load(files: Sequence[tuple[str, Path]], inputs: list[InputFile] | None = Non
     store = ox.Store()
     graphs_by_file: dict[str, list[str]] = {}
     for role, path in files:
-        before = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+        before = set(store.named_graphs())
+        sizes = (
+            {g: count(store, g) for g in (ONTOLOGY_GRAPH, VOCAB_GRAPH)} if role == "data" else {}
+        )
         graph = {"ontology": ONTOLOGY_GRAPH, "vocabulary": VOCAB_GRAPH}.get(role)
-        _load_file(store, path, graph)
-        after = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
-        graphs_by_file[str(path.resolve())] = sorted(after - before)
+        fmt, data = _load_file(store, path, graph)
+        new = set(store.named_graphs()) - before
+        if role == "data":
+            _check_data_file(store, path, fmt, data, new, sizes)
+        graphs_by_file[str(path.resolve())] = sorted(
+            g.value for g in new if isinstance(g, ox.NamedNode)
+        )
     lines: dict[str | None, list[str]] = {
         name: dump_lines(store, name)
         for name in sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     }
-    stated_default = sorted(dump_lines(store, None))
     derived = derive_provenance(lines)
     if derived:
         store.bulk_load(
             "".join(f"{line[:-1]}<{g}> .\n" for g, new in derived.items() for line in new),
             format=ox.RdfFormat.N_QUADS,
         )
-    if stated_default:
-        lines[None] = stated_default
     return LoadedStore(
-        store,
-        inputs if inputs is not None else describe_inputs(files),
-        stated_default,
-        graphs_by_file,
-        lines=lines,
+        store, inputs if inputs is not None else describe_inputs(files), graphs_by_file, lines=lines
     )
+
+
+def _check_data_file(
+    store: ox.Store,
+    path: Path,
+    fmt: str,
+    data: bytes,
+    new: set[ox.NamedNode | ox.BlankNode],
+    sizes: dict[str, int],
+) -> None:
+    """Refuse the data file just loaded into ``store`` if it put a triple in the default graph
+    or wrote into a named graph that is not a source graph (see :mod:`kg.sourcegraphs`):
+    ``new`` are the graphs it introduced, ``sizes`` the model graphs' sizes before it. The
+    files before it passed, so the default graph was empty."""
+    from kg.sourcegraphs import Found, refusal
+
+    default = ox.DefaultGraph()
+    rdf_type, source_graph = ox.NamedNode(RDF_TYPE), ox.NamedNode(_SG + "SourceGraph")
+    bad = [
+        g.value
+        for g in new
+        if isinstance(g, ox.NamedNode) and ox.Quad(g, rdf_type, source_graph, g) not in store
+    ]
+    bad += [g for g, size in sizes.items() if count(store, g) != size]
+
+    def is_subject(iri: str) -> bool:
+        try:
+            subject = ox.NamedNode(iri)
+        except ValueError:
+            return False
+        return next(store.quads_for_pattern(subject, None, None, default), None) is not None
+
+    def least_subject() -> str | None:
+        rows = store.query("SELECT (MIN(STR(?s)) AS ?m) WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")
+        assert isinstance(rows, ox.QuerySolutions)
+        least = next(iter(rows))["m"]
+        return least.value if least is not None else None
+
+    found = Found(
+        default=next(store.quads_for_pattern(None, None, None, default), None) is not None,
+        graphs=tuple(sorted(set(bad))),
+        blank_graph=any(isinstance(g, ox.BlankNode) for g in new),
+        is_subject=is_subject,
+        least_subject=least_subject,
+    )
+    error = refusal(path, fmt, data.decode("utf-8", errors="replace"), found)
+    if error is not None:
+        raise error
 
 
 _SOURCE_GRAPH_TYPE = f"<{RDF_TYPE}> <{_SG}SourceGraph> ."
@@ -430,7 +479,6 @@ def save(
             "inputs": [i.to_json() for i in loaded.inputs],
             "graphs": loaded.graph_names(),
             "graphs_by_file": loaded.graphs_by_file,
-            "stated_default": loaded.stated_default,
             "triples": loaded.triple_count,
             "used": time.time(),
             **(extra or {}),
@@ -543,10 +591,6 @@ class CachedStore:
     @property
     def graphs(self) -> list[str]:
         return list(self.manifest.get("graphs", []))
-
-    @property
-    def stated_default(self) -> list[str]:
-        return list(self.manifest.get("stated_default", []))
 
     def open(self) -> ox.Store:
         """The store, read-only (open it in the process that queries it)."""

@@ -43,7 +43,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 ALL_FIXTURES = sorted(
     [
         *FIXTURES.glob("*.trig"),
-        *FIXTURES.glob("*.ttl"),
         *(FIXTURES / "warnings").glob("*.trig"),
         *(FIXTURES / "valid").glob("*.trig"),
     ]

@@ -124,8 +124,6 @@ def _summary(result: BuildResult) -> str:
     from kg.stats import summarize_store, summary_text
 
     loaded = result.loaded
-    summary = summarize_store(
-        loaded.store, len(loaded.stated_default), result.report, result.triples
-    )
+    summary = summarize_store(loaded.store, result.report, result.triples)
     engine = OxigraphEngine.of_store(loaded.store, BUILD_QUERY_LIMITS, union=True)
     return summary_text(summary, result.report, example_queries=None, engine=engine)

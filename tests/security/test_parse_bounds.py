@@ -64,6 +64,10 @@ def external_entity() -> str:
     )
 
 
+SOURCE_GRAPH = "<urn:g> a <https://w3id.org/samarbeidsgrafen/ontology#SourceGraph> ."
+"""What makes ``<urn:g>`` a source graph, the only place data may state triples."""
+
+
 def _validate(tmp_path: Path, name: str, content: str | bytes, *options: str) -> tuple[int, str]:
     path = tmp_path / name
     if isinstance(content, bytes):
@@ -232,6 +236,7 @@ def test_deep_nesting_is_refused_with_its_place(
 def test_brackets_in_strings_iris_and_comments_do_not_count(tmp_path: Path) -> None:
     text = (
         "# " + "[" * 200 + "\n"
+        f"<urn:g> {{ {SOURCE_GRAPH}\n"
         "<http://example.org/s> <http://example.org/p> "
         + '"'
         + "(" * 200
@@ -239,25 +244,34 @@ def test_brackets_in_strings_iris_and_comments_do_not_count(tmp_path: Path) -> N
         + "[\n" * 200
         + '""" , <http://example.org/'
         + "(" * 200
-        + "> .\n"
+        + "> .\n}\n"
     )
-    code, stderr = _validate(tmp_path, "brackets.ttl", text)
+    code, stderr = _validate(tmp_path, "brackets.trig", text)
     assert (code, stderr) == (0, "conforms: 0 violations, 0 warnings\n")
 
 
 def test_nesting_at_the_limit_is_read(tmp_path: Path) -> None:
-    depth = 99  # the object list's own bracket makes 100
-    text = "<s:s> <p:p> ( " + "[ <p:p> " * depth + "1" + " ]" * depth + " ) .\n"
-    code, stderr = _validate(tmp_path, "deep.ttl", text)
+    depth = 98  # the graph's braces and the object list's own bracket make 100
+    text = (
+        f"<urn:g> {{ {SOURCE_GRAPH}\n"
+        + "<s:s> <p:p> ( "
+        + "[ <p:p> " * depth
+        + "1"
+        + " ]" * depth
+        + " ) .\n}\n"
+    )
+    code, stderr = _validate(tmp_path, "deep.trig", text)
     assert (code, stderr) == (0, "conforms: 0 violations, 0 warnings\n")
 
 
 def test_a_long_blank_node_chain_gives_one_line_not_a_traceback(tmp_path: Path) -> None:
     """Flat syntax, deep structure: canonicalisation recurses along equal blank nodes."""
-    lines = ["<http://example.org/s> <http://example.org/p> _:b0 ."]
-    lines += [f"_:b{i} <http://example.org/p> _:b{i + 1} ." for i in range(5000)]
-    (tmp_path / "chain.nt").write_text("\n".join(lines) + "\n")
-    done = kg("export", "--format", "nquads", "--data", "chain.nt", cwd=tmp_path)
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    lines = [SOURCE_GRAPH.replace(" a ", f" {rdf_type} ")[:-1] + "<urn:g> ."]
+    lines += ["<http://example.org/s> <http://example.org/p> _:b0 <urn:g> ."]
+    lines += [f"_:b{i} <http://example.org/p> _:b{i + 1} <urn:g> ." for i in range(5000)]
+    (tmp_path / "chain.nq").write_text("\n".join(lines) + "\n")
+    done = kg("export", "--format", "nquads", "--data", "chain.nq", cwd=tmp_path)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (
         "kg: error: the data is nested too deeply to process (blank nodes or lists chained "
@@ -333,6 +347,8 @@ def test_a_relative_iri_with_spaces_is_refused_as_written(tmp_path: Path) -> Non
 
 
 def test_valid_jsonld_still_loads(tmp_path: Path) -> None:
-    content = '{"@id": "http://example.org/x", "http://example.org/p": {"@id": "_:b"}}'
+    node = '{"@id": "http://example.org/x", "http://example.org/p": {"@id": "_:b"}}'
+    graph = '{"@id": "urn:g", "@type": "https://w3id.org/samarbeidsgrafen/ontology#SourceGraph"}'
+    content = f'{{"@id": "urn:g", "@graph": [{graph}, {node}]}}'
     code, stderr = _validate(tmp_path, "ok.jsonld", content)
     assert (code, stderr) == (0, "conforms: 0 violations, 0 warnings\n")
