@@ -50,6 +50,13 @@ COUNTY = golden.cell(ID["organization/oppland-fylkeskommune"])
 COUNTY_PARTNER_INTERVAL = (
     "sgid:interval/partnerskap-oppland-lillehammer-regionen--oppland-fylkeskommune--partner"
 )
+COUNTY_PARTNER_STATEMENT = {
+    "subject": (
+        "sgid:membership/partnerskap-oppland-lillehammer-regionen--oppland-fylkeskommune--partner"
+    ),
+    "predicate": "org:member",
+    "object": "sgid:organization/oppland-fylkeskommune",
+}
 CATALOGUE = queries.catalogue()
 
 
@@ -181,6 +188,23 @@ def test_as_of_2021_the_county_has_left_the_partnership(before: Dataset, after: 
     assert partners(after, "2020-01-01") == [REGION_IRI]
 
 
+def test_the_sources_of_a_statement_show_the_end_the_later_source_adds(
+    before: Dataset, after: Dataset
+) -> None:
+    # The 2010 page says the county is a partner from 1999; the later source closes the period
+    # in its own graph. The statement itself is only in the 2010 graph.
+    def period(dataset: Dataset) -> list[list[str | None]]:
+        rows = records(answer(dataset, "statement-sources", **COUNTY_PARTNER_STATEMENT))
+        columns = ["graph", "sourceAsOf", "begin", "beginGraph", "end", "endGraph"]
+        return [[r[c] for c in columns] for r in rows]
+
+    graph_2010, later = golden.cell(GRAPH_2010), golden.cell(GRAPH_LATER)
+    year_2010, year_1999 = (f'"{y}"^^<{XSD_GYEAR}>' for y in ("2010", "1999"))
+    end = '"2019-12-31"^^<http://www.w3.org/2001/XMLSchema#date>'
+    assert period(before) == [[graph_2010, year_2010, year_1999, graph_2010, None, None]]
+    assert period(after) == [[graph_2010, year_2010, year_1999, graph_2010, end, later]]
+
+
 def test_counts_follow_the_new_membership(after: Dataset) -> None:
     counts = {r["collaboration"]: r["members"] for r in records(answer(after, "member-count"))}
     fire = golden.cell(ID["collaboration/brannvesen-lillehammer-oyer"])
@@ -196,6 +220,7 @@ def test_counts_follow_the_new_membership(after: Dataset) -> None:
         ("member-count", {}),
         ("source-of-resource", {"resource": COUNTY_PARTNER_INTERVAL}),
         ("source-documents", {}),
+        ("statement-sources", COUNTY_PARTNER_STATEMENT),
     ],
 )
 def test_same_answers_with_the_later_source_on_pyoxigraph(
