@@ -10,11 +10,12 @@ A query file starts with comment lines that say what the query is for and what i
     # tags: membership, as-of
 
 Each ``param`` names a variable of the query, its type (``iri``, ``date``, ``year``,
-``string``, ``integer``, ``decimal``, ``boolean``), an example value (also the default when
-the user gives none) and a description. Values are typed terms bound to the variables by the
-engine (a ``VALUES`` block, :mod:`kg.binding`), never the user's text pasted in (convention
-8). A query whose name ends in ``-violation`` must return no rows; :mod:`kg.validate` runs it
-as part of validation.
+``string``, ``integer``, ``decimal``, ``boolean``, or ``term``: an IRI or a literal written
+as in Turtle, ``"Gausdal"@nb``, ``"2651"``, ``"2010"^^xsd:gYear``), an example value (also
+the default when the user gives none) and a description. Values are typed terms bound to the
+variables by the engine (a ``VALUES`` block, :mod:`kg.binding`), never the user's text pasted
+in (convention 8). A query whose name ends in ``-violation`` must return no rows;
+:mod:`kg.validate` runs it as part of validation.
 
 The tag ``analytics`` (:data:`ANALYTICS_TAG`, in the ``# tags:`` line like any other) marks a
 query that inherently reads the whole graph (a report over every collaboration, a check of
@@ -160,6 +161,57 @@ def _boolean(value: str) -> str | None:
     return _BOOLEANS.get(value)
 
 
+_LITERAL = re.compile(
+    r'"(?P<lexical>.*)"(?:@(?P<language>[A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^(?P<datatype>.+))?',
+    re.DOTALL,
+)
+XSD_STRING = XSD_IRI + "string"
+
+
+def _rdf_term(value: str) -> str | None:
+    """An IRI (as :func:`_iri` reads it) or a literal, in one canonical spelling: ``<iri>``,
+    ``"lexical"``, ``"lexical"@lang`` (the tag in lower case) or ``"lexical"^^<datatype>``.
+
+    The lexical form is everything between the first and the last ``"`` before the tag or
+    datatype, taken as written (no escapes); ``^^xsd:string`` is the plain literal.
+
+    >>> _rdf_term('"Gausdal"@NB'), _rdf_term('"2010"^^xsd:gYear'), _rdf_term('"2651"')
+    ('"Gausdal"@nb', '"2010"^^<http://www.w3.org/2001/XMLSchema#gYear>', '"2651"')
+    >>> _rdf_term("sgid:organization/oyer"), _rdf_term("Gausdal"), _rdf_term('"x"^^nope')
+    ('<https://w3id.org/samarbeidsgrafen/id/organization/oyer>', None, None)
+    """
+    text = value.strip()
+    found = _LITERAL.fullmatch(text)
+    if found is None:
+        iri = _iri(text)
+        return None if iri is None else f"<{iri}>"
+    lexical, language, datatype = found.group("lexical", "language", "datatype")
+    if language is not None:
+        return f'"{lexical}"@{language.lower()}'
+    if datatype is not None:
+        datatype_iri = _iri(datatype)
+        if datatype_iri is None:
+            return None
+        if datatype_iri != XSD_STRING:
+            return f'"{lexical}"^^<{datatype_iri}>'
+    return f'"{lexical}"'
+
+
+def _term_of(text: str) -> Node:
+    """The RDF term of the canonical spelling :func:`_rdf_term` gives."""
+    from rdflib import Literal, URIRef
+
+    found = _LITERAL.fullmatch(text)
+    if found is None:
+        return URIRef(text[1:-1])
+    lexical, language, datatype = found.group("lexical", "language", "datatype")
+    if language is not None:
+        return Literal(lexical, lang=language)
+    if datatype is not None:
+        return Literal(lexical, datatype=URIRef(datatype[1:-1]))
+    return Literal(lexical)
+
+
 def _term(kind: str, text: str) -> Node:
     """The RDF term of a value :func:`_iri` (and the others) accepted, as ``text``."""
     from rdflib import Literal, URIRef
@@ -176,6 +228,8 @@ def _term(kind: str, text: str) -> Node:
         return Literal(Decimal(text), datatype=URIRef(XSD_IRI + "decimal"))
     if kind == "boolean":
         return Literal(text == "true")
+    if kind == "term":
+        return _term_of(text)
     return Literal(text)
 
 
@@ -207,6 +261,11 @@ PARAMETER_TYPES: dict[str, ParameterType] = {
         ParameterType("integer", "an integer", _integer),
         ParameterType("decimal", "a decimal number (like 12.5)", _decimal),
         ParameterType("boolean", "a boolean (true or false)", _boolean),
+        ParameterType(
+            "term",
+            'an IRI or a literal ("text", "text"@nb, "2010"^^xsd:gYear)',
+            _rdf_term,
+        ),
     )
 }
 """Header type name → type, in the order the documentation lists them."""
@@ -550,7 +609,7 @@ def _parameter(spec: str, where: str) -> Parameter:
     example = found.group("example")
     if example is not None:
         example = example.strip()
-        if len(example) >= 2 and example[0] == example[-1] == '"':
+        if kind != "term" and len(example) >= 2 and example[0] == example[-1] == '"':
             example = example[1:-1]
     param = Parameter(found.group("name"), kind, example or None, found.group("description") or "")
     if param.example is not None:

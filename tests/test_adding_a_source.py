@@ -48,6 +48,11 @@ PARTNERSHIP = "sgid:collaboration/partnerskap-oppland-lillehammer-regionen"
 COUNCIL = "sgid:collaboration/regionradet-lillehammer-regionen"
 CATALOGUE = queries.catalogue()
 
+RENAMED_STATEMENT = {
+    "subject": COUNCIL,
+    "predicate": "skos:prefLabel",
+    "object": '"Regionrådet for Lillehammer-regionen"@nb',
+}
 IN_FORCE, NOT_KNOWN = '"in force"', '"not known"'
 
 
@@ -247,6 +252,23 @@ def test_the_county_merger_closes_and_passes_on_memberships(after: Dataset) -> N
     ) in events
 
 
+def test_the_sources_of_a_statement_show_the_end_the_later_source_adds(
+    before: Dataset, after: Dataset
+) -> None:
+    # The 2010 page names Regionrådet; the later source ends that name (a rename) in its own
+    # graph. The statement itself is only in the 2010 graph.
+    def period(dataset: Dataset) -> list[list[str | None]]:
+        rows = records(answer(dataset, "statement-sources", **RENAMED_STATEMENT))
+        columns = ["graph", "sourceAsOf", "begin", "beginGraph", "end", "endGraph"]
+        return [[r[c] for c in columns] for r in rows]
+
+    graph_2010 = golden.cell(ID["graph/oyer-regionalt-samarbeid-2010"])
+    year_2010 = '"2010"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+    end = '"2019-12-31"^^<http://www.w3.org/2001/XMLSchema#date>'
+    assert period(before) == [[graph_2010, year_2010, None, None, None, None]]
+    assert period(after) == [[graph_2010, year_2010, None, None, end, golden.cell(GRAPH_LATER)]]
+
+
 # --------------------------------------------------------------------------------------------
 # The same answers on pyoxigraph
 
@@ -262,6 +284,7 @@ def test_the_county_merger_closes_and_passes_on_memberships(after: Dataset) -> N
         ("member-count", {}),
         ("change-events", {}),
         ("source-documents", {}),
+        ("statement-sources", RENAMED_STATEMENT),
     ],
 )
 def test_same_answers_with_the_later_source_on_pyoxigraph(

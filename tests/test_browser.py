@@ -126,3 +126,20 @@ def test_resource_page_links_to_the_ui(server: serving.Server, browser: webdrive
     browser.find_element(By.ID, "run").click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#results tbody tr"))
     assert "Øyer kommune" in browser.find_element(By.ID, "results").text
+
+
+def test_resource_page_shows_the_sources_and_links_to_them(
+    server: serving.Server, browser: webdriver.Chrome
+) -> None:
+    browser.get(server.url + "id/membership/glor-iks--oyer--owner")
+    member = browser.find_element(
+        By.XPATH, '//tr[th/a[@href="http://www.w3.org/ns/org#member"]]//ul[@class="sources"]'
+    )
+    assert [li.text for li in member.find_elements(By.TAG_NAME, "li")] == [
+        "Regionalt samarbeid på ulike måter as of 2010, read 2026-11-29",
+        "Registry facts for the Lillehammer region, with sources no as-of date, read 2026-11-29",
+    ]
+    member.find_element(By.LINK_TEXT, "Regionalt samarbeid på ulike måter").click()
+    wait = WebDriverWait(browser, WAIT)
+    wait.until(lambda d: d.current_url.endswith("/id/source/oyer-regionalt-samarbeid-2010"))
+    assert browser.find_element(By.ID, "label").text == "Regionalt samarbeid på ulike måter"

@@ -26,6 +26,7 @@ Rules every query keeps, so that it runs the same on every engine (tested below)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import golden
@@ -309,3 +310,178 @@ def test_a_fact_two_sources_state_is_one_row_on_both_engines(
     )
     for found in (answer(engine, "municipality-arrangements"), on_oxigraph):
         assert [r["roleLabel"] for r in records(found) if r["arrangement"] == glor] == ['"eier"@nb']
+
+
+# --------------------------------------------------------------------------------------------
+# Which sources say a statement (statement-sources)
+
+STATEMENT = "statement-sources"
+GRAPH_2010 = golden.cell(ID["graph/oyer-regionalt-samarbeid-2010"])
+GRAPH_REGISTRY = golden.cell(ID["graph/registry-facts"])
+SOURCE_2010 = golden.cell(ID["source/oyer-regionalt-samarbeid-2010"])
+SOURCE_REGISTRY = golden.cell(ID["source/registry-facts"])
+TITLE_2010 = '"Regionalt samarbeid på ulike måter"@nb'
+TITLE_REGISTRY = '"Registry facts for the Lillehammer region, with sources"@en'
+YEAR_2010 = '"2010"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+READ = '"2026-11-29"^^<http://www.w3.org/2001/XMLSchema#date>'
+PROVENANCE = ["graph", "source", "sourceTitle", "sourceAsOf", "read"]
+PERIOD = ["begin", "beginGraph", "end", "endGraph", "approximate"]
+STATEMENT_VARIANTS = [
+    {
+        "subject": "sgid:membership/glor-iks--oyer--owner",
+        "predicate": "org:member",
+        "object": "sgid:organization/oyer",
+    },
+    {
+        "subject": "sgid:membership/brannvesen-lillehammer-oyer--oyer--participant",
+        "predicate": "org:member",
+        "object": "sgid:organization/oyer",
+    },
+    {
+        "subject": "sgid:organization/oyer",
+        "predicate": "adms:identifier",
+        "object": "sgid:identifier/kommunenummer-0521",
+    },
+    {
+        "subject": "sgid:address/landbrukskontoret-lillehammer-regionen",
+        "predicate": "locn:postCode",
+        "object": '"2651"',
+    },
+]
+
+
+def _sources(found: golden.Table, columns: list[str]) -> list[list[str | None]]:
+    return [[r[c] for c in columns] for r in records(found)]
+
+
+@pytest.mark.parametrize("params", STATEMENT_VARIANTS, ids=lambda p: p["subject"])
+def test_statement_sources_are_the_same_on_pyoxigraph(
+    engine: RdflibEngine, store: ox.Store, params: dict[str, str]
+) -> None:
+    query = CATALOGUE[STATEMENT]
+    on_rdflib = golden.table(query, run(query, engine, params), params)
+    answer = golden.run_on_oxigraph(store, query, query.bindings(params))
+    assert golden.oxigraph_table(query, answer, params) == on_rdflib
+    assert on_rdflib["rows"], "every variant is a statement the data makes"
+
+
+def test_a_statement_two_sources_make_has_a_row_for_each(engine: RdflibEngine) -> None:
+    # Øyer's ownership of GLØR is in the 2010 page and in the registry facts, which have no
+    # date of their own (a compiled reference): no as-of there, and no period in either.
+    found = answer(engine, STATEMENT, **STATEMENT_VARIANTS[0])
+    assert _sources(found, PROVENANCE + PERIOD) == [
+        [GRAPH_2010, SOURCE_2010, TITLE_2010, YEAR_2010, READ, None, None, None, None, FALSE],
+        [
+            GRAPH_REGISTRY,
+            SOURCE_REGISTRY,
+            TITLE_REGISTRY,
+            None,
+            READ,
+            None,
+            None,
+            None,
+            None,
+            FALSE,
+        ],
+    ]
+
+
+def test_a_statement_about_a_membership_has_the_memberships_period(engine: RdflibEngine) -> None:
+    found = answer(engine, STATEMENT, **STATEMENT_VARIANTS[1])
+    year_1990 = '"1990"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+    assert _sources(found, ["graph", *PERIOD]) == [
+        [GRAPH_2010, year_1990, GRAPH_2010, None, None, TRUE],
+    ]
+
+
+def test_an_identifier_statement_has_the_identifiers_period(engine: RdflibEngine) -> None:
+    found = answer(engine, STATEMENT, **STATEMENT_VARIANTS[2])
+    end = '"2019-12-31"^^<http://www.w3.org/2001/XMLSchema#date>'
+    assert _sources(found, ["graph", *PERIOD]) == [
+        [GRAPH_REGISTRY, None, None, end, GRAPH_REGISTRY, FALSE],
+    ]
+
+
+def test_a_statement_no_source_makes_has_no_rows(engine: RdflibEngine) -> None:
+    params = {**STATEMENT_VARIANTS[3], "object": '"2652"'}
+    assert answer(engine, STATEMENT, **params)["rows"] == []
+    params = {**STATEMENT_VARIANTS[3], "object": '"2651"@nb'}  # the data's code is a plain string
+    assert answer(engine, STATEMENT, **params)["rows"] == []
+
+
+QUALIFIED_FIXTURE = """\
+@prefix sg: <https://w3id.org/samarbeidsgrafen/ontology#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix time: <http://www.w3.org/2006/time#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix locn: <http://www.w3.org/ns/locn#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix graph: <https://w3id.org/samarbeidsgrafen/id/graph/> .
+@prefix src: <https://w3id.org/samarbeidsgrafen/id/source/> .
+@prefix addr: <https://w3id.org/samarbeidsgrafen/id/address/> .
+@prefix st: <https://w3id.org/samarbeidsgrafen/id/statement/> .
+@prefix iv: <https://w3id.org/samarbeidsgrafen/id/interval/> .
+@prefix t: <https://w3id.org/samarbeidsgrafen/id/instant/> .
+
+# TEST FIXTURE: MADE-UP sources and facts, only to show how a qualified statement's period and
+# an end a later source adds are read. Nothing here is a real fact.
+graph:test-fixture-a {
+    graph:test-fixture-a a sg:SourceGraph ;
+        prov:wasDerivedFrom src:test-fixture-a ; dct:created "2026-11-30"^^xsd:date .
+    src:test-fixture-a a sg:SourceDocument ;
+        dct:title "Test fixture A"@en ; sg:asOf "2012"^^xsd:gYear .
+    addr:test-fixture-office locn:adminUnitL2 "Gausdal"@nb .
+    st:test-fixture-office-in-gausdal a sg:QualifiedStatement ;
+        rdf:subject addr:test-fixture-office ;
+        rdf:predicate locn:adminUnitL2 ;
+        rdf:object "Gausdal"@nb ;
+        dct:temporal iv:test-fixture-office-in-gausdal .
+    iv:test-fixture-office-in-gausdal a time:Interval ;
+        time:hasBeginning t:test-fixture-2008 .
+    t:test-fixture-2008 a time:Instant ; time:inXSDgYear "2008"^^xsd:gYear ; sg:approximate true .
+}
+graph:test-fixture-b {
+    graph:test-fixture-b a sg:SourceGraph ;
+        prov:wasDerivedFrom src:test-fixture-b ; dct:created "2026-12-01"^^xsd:date .
+    src:test-fixture-b a sg:SourceDocument ; dct:title "Test fixture B"@nb .
+    addr:test-fixture-office locn:adminUnitL2 "Gausdal"@nb .
+    iv:test-fixture-office-in-gausdal time:hasEnd t:test-fixture-2015-06-30 .
+    t:test-fixture-2015-06-30 a time:Instant ; time:inXSDDate "2015-06-30"^^xsd:date .
+}
+"""
+
+
+def test_a_qualified_statements_period_with_an_end_a_later_source_adds(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "qualified.trig"
+    path.write_text(QUALIFIED_FIXTURE, encoding="utf-8")
+    query = CATALOGUE[STATEMENT]
+    params = {
+        "subject": "sgid:address/test-fixture-office",
+        "predicate": "locn:adminUnitL2",
+        "object": '"Gausdal"@nb',
+    }
+    found = golden.table(query, run(query, RdflibEngine(load_dataset([path])), params), params)
+    graph_a, graph_b = (golden.cell(ID[f"graph/test-fixture-{x}"]) for x in "ab")
+    begin = '"2008"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+    end = '"2015-06-30"^^<http://www.w3.org/2001/XMLSchema#date>'
+    assert _sources(found, ["graph", "sourceTitle", "sourceAsOf", "read", *PERIOD]) == [
+        [
+            graph_a,
+            '"Test fixture A"@en',
+            '"2012"^^<http://www.w3.org/2001/XMLSchema#gYear>',
+            '"2026-11-30"^^<http://www.w3.org/2001/XMLSchema#date>',
+            *[begin, graph_a, end, graph_b, TRUE],
+        ],
+        [
+            graph_b,
+            '"Test fixture B"@nb',
+            None,
+            '"2026-12-01"^^<http://www.w3.org/2001/XMLSchema#date>',
+            *[begin, graph_a, end, graph_b, TRUE],
+        ],
+    ]
+    answer = golden.run_on_oxigraph(golden.oxigraph_store([path]), query, query.bindings(params))
+    assert golden.oxigraph_table(query, answer, params) == found

@@ -41,6 +41,22 @@ VARIANTS = [
     ("leader-in-year", {"year": "1999"}),
     ("municipality-numbers-on-date", {"asOf": "2019-12-31"}),
     ("source-of-resource", {"resource": "sgid:organization/lillehammer"}),
+    (
+        "statement-sources",
+        {
+            "subject": "sgid:membership/glor-iks--oyer--owner",
+            "predicate": "org:member",
+            "object": "sgid:organization/oyer",
+        },
+    ),
+    (
+        "statement-sources",
+        {
+            "subject": "sgid:organization/oyer",
+            "predicate": "adms:identifier",
+            "object": "sgid:identifier/kommunenummer-0521",
+        },
+    ),
 ]
 """Non-default parameter values (the examples run in the main test)."""
 

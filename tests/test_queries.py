@@ -22,6 +22,7 @@ from kg.queries import Parameter, check_safe, parse_header, query_from_text
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = FIXTURES / "project"
 LOOSE = FIXTURES / "queries"
+TERM = 'an IRI or a literal ("text", "text"@nb, "2010"^^xsd:gYear)'
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_header_unknown_parameter_type_is_an_error() -> None:
         queries.load_query(LOOSE / "bad-header.rq")
     assert str(caught.value) == (
         f"{LOOSE / 'bad-header.rq'}:2: param 'when' has unknown type 'datetime' "
-        "(use one of iri, date, year, string, integer, decimal, boolean)"
+        "(use one of iri, date, year, string, integer, decimal, boolean, term)"
     )
 
 
@@ -109,6 +110,20 @@ def test_a_declared_parameter_must_be_a_variable_of_the_query() -> None:
         ("decimal", "12.50", Literal("12.50", datatype=XSD.decimal)),
         ("boolean", "true", Literal(True)),
         ("boolean", "0", Literal(False)),
+        ("term", "sgid:organization/oyer", ID["organization/oyer"]),
+        ("term", "<https://example.org/x>", URIRef("https://example.org/x")),
+        ("term", '"Gausdal"@nb', Literal("Gausdal", lang="nb")),
+        ("term", '"Gausdal"@NB', Literal("Gausdal", lang="nb")),
+        ("term", '"2651"', Literal("2651")),
+        ("term", '"2651"^^xsd:string', Literal("2651")),
+        ("term", '"2010"^^xsd:gYear', Literal("2010", datatype=XSD.gYear)),
+        (
+            "term",
+            '"1"^^<http://example.org/t>',
+            Literal("1", datatype=URIRef("http://example.org/t")),
+        ),
+        ("term", '"say "hi""@en', Literal('say "hi"', lang="en")),
+        ("term", '""', Literal("")),
     ],
 )
 def test_parameter_values_become_typed_terms(type_: str, value: str, term: object) -> None:
@@ -126,6 +141,11 @@ def test_parameter_values_become_typed_terms(type_: str, value: str, term: objec
         ("integer", "1.5", "an integer"),
         ("decimal", "1,5", "a decimal number (like 12.5)"),
         ("boolean", "yes", "a boolean (true or false)"),
+        ("term", "Gausdal", TERM),
+        ("term", '"Gausdal', TERM),
+        ("term", '"Gausdal"@', TERM),
+        ("term", '"Gausdal"^^date', TERM),
+        ("term", '"Gausdal" @nb', TERM),
     ],
 )
 def test_wrong_parameter_values_say_the_expected_type(type_: str, value: str, expects: str) -> None:
@@ -164,6 +184,12 @@ def test_as_of_needs_an_as_of_parameter(project: Path) -> None:
 def test_as_of_is_checked_as_a_date(project: Path) -> None:
     with pytest.raises(ParameterError, match=r"^parameter 'asOf' expects a date"):
         queries.get("members-on-date").bindings(as_of="last year")
+
+
+def test_a_term_example_keeps_its_quotes() -> None:
+    header = parse_header('# param: o (term) = "2651" -- a plain literal\nASK { ?s ?p ?o }')
+    assert header.params[0].example == '"2651"'
+    assert header.params[0].convert(header.params[0].example) == Literal("2651")
 
 
 def test_a_parameter_without_example_must_be_given() -> None:

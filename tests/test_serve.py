@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 import pytest
 import serving
-from rdflib import Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from kg import queries
@@ -424,6 +424,82 @@ def test_resource_as_html(server: serving.Server) -> None:
     assert 'id="query-link" href="/?query=' + quote("SELECT ?property", safe="") in page
 
 
+SOURCE_2010 = (
+    '<a class="source-title" href="/id/source/oyer-regionalt-samarbeid-2010">'
+    "Regionalt samarbeid på ulike måter</a> "
+    '<span class="as-of">as of 2010</span>, <span class="read">read 2026-11-29</span></li>'
+)
+SOURCE_REGISTRY = (
+    '<a class="source-title" href="/id/source/registry-facts">'
+    "Registry facts for the Lillehammer region, with sources</a> "
+    '<span class="as-of">no as-of date</span>, <span class="read">read 2026-11-29</span></li>'
+)
+IN_2010 = '<li title="graph sgid:graph/oyer-regionalt-samarbeid-2010">'
+IN_REGISTRY = '<li title="graph sgid:graph/registry-facts">'
+
+
+def html_page(server: serving.Server, path: str) -> str:
+    answer = server.request("GET", path, headers={"Accept": "text/html"})
+    assert answer.status == 200 and answer.media_type == "text/html", answer.text
+    return answer.text
+
+
+def test_resource_html_gives_each_statement_its_sources(server: serving.Server) -> None:
+    # Øyer is described by the 2010 page (its name) and the registry facts (its identifiers).
+    page = html_page(server, "/id/organization/oyer")
+    assert (
+        '<li><span class="value">Øyer kommune <span class="lang">@nb</span></span>'
+        f'<ul class="sources">{IN_2010}{SOURCE_2010}</ul></li>'
+    ) in page
+    assert (
+        '<li><span class="value"><a href="/id/identifier/orgnr-961381185">961381185 '
+        '<span class="iri">sgid:identifier/orgnr-961381185</span></a></span>'
+        f'<ul class="sources">{IN_REGISTRY}{SOURCE_REGISTRY}</ul></li>'
+    ) in page
+    values = page.count('<span class="value">')
+    assert values == 12
+    assert page.count('<ul class="sources">') == values  # every statement has its sources
+    assert page.count(SOURCE_2010) + page.count(SOURCE_REGISTRY) == values
+
+
+def test_a_statement_two_sources_make_lists_both(server: serving.Server) -> None:
+    # Øyer's ownership of GLØR is on the 2010 page and in the registry facts.
+    page = html_page(server, "/id/membership/glor-iks--oyer--owner")
+    assert (
+        '<li><span class="value"><a href="/id/organization/oyer">Øyer kommune '
+        '<span class="iri">sgid:organization/oyer</span></a></span><ul class="sources">'
+        f"{IN_2010}{SOURCE_2010}{IN_REGISTRY}{SOURCE_REGISTRY}</ul></li>"
+    ) in page
+
+
+def test_a_concept_page_has_no_sources(server: serving.Server) -> None:
+    # Code lists are not source graphs: their statements come from the model, not a document.
+    page = html_page(server, "/vocab/role/owner")
+    assert '<span class="value">' in page and '<ul class="sources">' not in page
+
+
+def test_resource_as_nquads_and_trig_keep_the_graphs(server: serving.Server) -> None:
+    graph_2010 = URIRef("https://w3id.org/samarbeidsgrafen/id/graph/oyer-regionalt-samarbeid-2010")
+    registry = URIRef("https://w3id.org/samarbeidsgrafen/id/graph/registry-facts")
+    adms = "http://www.w3.org/ns/adms#identifier"
+    orgnr = "https://w3id.org/samarbeidsgrafen/id/identifier/orgnr-961381185"
+    for media_type, syntax in (("application/n-quads", "nquads"), ("application/trig", "trig")):
+        answer = server.request("GET", "/id/organization/oyer", headers={"Accept": media_type})
+        assert answer.status == 200 and answer.media_type == media_type, answer.text
+        dataset = Dataset()
+        dataset.parse(data=answer.text, format=syntax)
+        quads = {(s, p, o, g) for s, p, o, g in dataset.quads()}
+        assert {g for _, _, _, g in quads} == {graph_2010, registry}
+        assert {s for s, _, _, _ in quads} == {OYER}
+        assert (OYER, SKOS.prefLabel, Literal("Øyer kommune", lang="nb"), graph_2010) in quads
+        assert (OYER, URIRef(adms), URIRef(orgnr), registry) in quads
+        assert len(quads) == 12
+    quad_view = {"Accept": "application/n-quads"}
+    nquads = server.request("GET", "/id/organization/oyer", headers=quad_view)
+    assert f"<{OYER}> <{adms}> <{orgnr}> <{registry}> .\n" in nquads.text
+    assert server.request("GET", "/id/organization/no-such-place", headers=quad_view).status == 404
+
+
 def test_resource_default_is_turtle_and_unknown_is_404(server: serving.Server) -> None:
     assert server.request("GET", "/id/organization/oyer").media_type == "text/turtle"
     assert server.request("GET", "/id/organization/no-such-place").status == 404
@@ -533,6 +609,8 @@ def _term(node: object) -> ox.NamedNode | ox.Literal:
     if isinstance(node, URIRef):
         return ox.NamedNode(str(node))
     assert isinstance(node, Literal)
+    if node.language:
+        return ox.Literal(str(node), language=node.language)
     datatype = ox.NamedNode(str(node.datatype)) if node.datatype else None
     return ox.Literal(str(node), datatype=datatype)
 

@@ -40,8 +40,10 @@ from urllib.parse import urlsplit
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from kg import canonical
 from kg.engines import QueryResult
 from kg.errors import QueryLimitError, QuerySyntaxError, UnsafeQueryError
+from kg.namespaces import PREFIXES
 from kg.queries import Query
 from kg.querytext import Scan, scan
 from kg.server import pages
@@ -59,8 +61,17 @@ from kg.server.protocol import ProtocolError, read_request
 
 STATIC_DIR = Path(__file__).parent / "static"
 SPARQL_PATHS = ("/sparql", "/sparql/", "/query", "/query/")
-RESOURCE_TYPES = ("text/turtle", "application/ld+json", "text/html", "application/n-triples")
-"""Media types of a resource page; ``*/*`` gets Turtle, a browser HTML."""
+RESOURCE_TYPES = (
+    "text/turtle",
+    "application/ld+json",
+    "text/html",
+    "application/n-triples",
+    "application/n-quads",
+    "application/trig",
+)
+"""Media types of a resource page; ``*/*`` gets Turtle, a browser HTML. N-Quads and TriG give
+the resource's statements in the named graphs that hold them (the other views: the union)."""
+QUAD_TYPES = ("application/n-quads", "application/trig")
 STATIC_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -445,6 +456,9 @@ class Handler(BaseHTTPRequestHandler):
         chosen = choose(accept, RESOURCE_TYPES)
         if chosen is None:
             raise Refusal(406, f"cannot describe it in {accept}: use one of text/turtle, ...")
+        if chosen in QUAD_TYPES:
+            self._resource_quads(iri, chosen)
+            return
         answer = self._ask(pages.description_query(iri), "application/n-triples", [])
         if answer.status != 200:
             raise Refusal(500, f"cannot describe {iri}: HTTP {answer.status}")
@@ -460,7 +474,8 @@ class Handler(BaseHTTPRequestHandler):
         elif chosen == "application/n-triples":
             body = pages.graph_bytes(graph, chosen)
         else:
-            body = pages.resource_html(iri, graph, self._inbound(iri)).encode("utf-8")
+            page = pages.resource_html(iri, graph, self._inbound(iri), self._statements(iri))
+            body = page.encode("utf-8")
             self._send(
                 200,
                 body,
@@ -470,6 +485,23 @@ class Handler(BaseHTTPRequestHandler):
             )
             return
         self._send(200, body, _with_charset(chosen), vary=("Accept",))
+
+    def _resource_quads(self, iri: URIRef, chosen: str) -> None:
+        quads = pages.resource_quads(iri, self._statements(iri))
+        if not quads:
+            raise Refusal(404, f"nothing is known about <{iri}>")
+        if chosen == "application/n-quads":
+            text = canonical.nquads(quads)
+        else:
+            text = canonical.trig(quads, PREFIXES)
+        self._send(200, text.encode("utf-8"), _with_charset(chosen), vary=("Accept",))
+
+    def _statements(self, iri: URIRef) -> pages.Statements:
+        """The resource's statements in their graphs, with their sources: one query."""
+        answer = self._ask(pages.sources_query(iri), "application/sparql-results+json", [])
+        if answer.status != 200:
+            raise Refusal(500, f"cannot read the sources of {iri}: HTTP {answer.status}")
+        return pages.statements_of(answer.body)
 
     def _inbound(self, iri: URIRef) -> list[tuple[Node, Node, str | None]]:
         answer = self._ask(pages.inbound_query(iri), "application/sparql-results+json", [])
@@ -509,6 +541,7 @@ def _with_charset(media_type: str) -> str:
     textual = media_type.startswith("text/") or media_type in (
         "application/n-triples",
         "application/n-quads",
+        "application/trig",
         "application/ld+json",
     )
     return f"{media_type}; charset=utf-8" if textual else media_type

@@ -3,7 +3,9 @@
 - ``/id/{kind}/{slug}`` (and ``/vocab/{scheme}/{concept}``): the resource's description, all
   triples with it as subject plus the labels of their objects, as Turtle, JSON-LD (compact,
   with the project's local context) or an HTML page linking related resources as paths on this
-  server;
+  server, where every statement lists the sources that make it (the source document, the date
+  it speaks for, when it was read: one query for the page, :func:`sources_query`); as N-Quads
+  or TriG, the resource's statements in the named graphs that hold them;
 - the SPARQL Service Description of the endpoint;
 - the catalogue of named queries for the UI, each with its parameters' example values bound by
   a ``VALUES`` block at the start of its ``WHERE`` group, so that the text runs as shown.
@@ -12,8 +14,10 @@
 from __future__ import annotations
 
 import html
+import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -30,12 +34,15 @@ from kg.namespaces import (
     FORMATS,
     ID,
     PREFIXES,
+    PROV,
     RDF,
     RDFS,
     SCHEMA,
     SD,
+    SG,
     SKOS,
     VOCAB,
+    XSD,
     bind_prefixes,
 )
 from kg.queries import Query, parse
@@ -129,6 +136,116 @@ def inbound_query(iri: URIRef, limit: int = 500) -> str:
     )
 
 
+def sources_query(iri: URIRef) -> str:
+    """SELECT of every statement with ``iri`` as subject in every named graph that holds it,
+    with the graph's source where the graph is a source graph: the source document, its title
+    (nb, else en), the date it speaks for (``sg:asOf``) and when the graph was read
+    (``dct:created``). One query for the whole page, never one per statement."""
+    subject = canonical.nt_iri(iri)
+    title = canonical.nt_iri(DCTERMS.title)
+    return (
+        "SELECT DISTINCT ?p ?o ?graph ?source ?title ?asOf ?read WHERE {\n"
+        f"  GRAPH ?graph {{ {subject} ?p ?o }}\n"
+        "  OPTIONAL {\n"
+        f"    ?graph a {canonical.nt_iri(SG.SourceGraph)} ;\n"
+        f"      {canonical.nt_iri(PROV.wasDerivedFrom)} ?source .\n"
+        f"    OPTIONAL {{ ?graph {canonical.nt_iri(DCTERMS.created)} ?read }}\n"
+        f'    OPTIONAL {{ ?source {title} ?nb FILTER(LANG(?nb) = "nb") }}\n'
+        f'    OPTIONAL {{ ?source {title} ?en FILTER(LANG(?en) = "en") }}\n'
+        "    BIND(COALESCE(?nb, ?en) AS ?title)\n"
+        f"    OPTIONAL {{ ?source {canonical.nt_iri(SG.asOf)} ?asOf }}\n"
+        "  }\n"
+        "}\n"
+        "ORDER BY ?p ?o ?graph ?source"
+    )
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source graph that holds a statement, and what the page says about it."""
+
+    graph: URIRef
+    source: URIRef
+    title: str | None = None
+    as_of: Literal | None = None
+    """The date or year the source document speaks for (``sg:asOf``), if it states one."""
+    read: Literal | None = None
+    """When the graph was read from the document (``dct:created``)."""
+
+
+@dataclass(frozen=True)
+class Statements:
+    """The answer of :func:`sources_query`: each statement's graphs, and the sources of those
+    that are source graphs."""
+
+    quads: tuple[tuple[Node, Node, URIRef], ...] = ()
+    """(predicate, object, graph) of every statement in every named graph that holds it."""
+    sources: Mapping[tuple[Node, Node], tuple[Source, ...]] | None = None
+    """(predicate, object) → its sources, in graph order."""
+
+    def of(self, predicate: Node, value: Node) -> tuple[Source, ...]:
+        """The sources of the statement (subject, ``predicate``, ``value``); none if unknown."""
+        return (self.sources or {}).get((predicate, value), ())
+
+
+def _json_term(value: Mapping[str, str]) -> Node | None:
+    """An rdflib term of a SPARQL JSON results term (``None`` for a blank node)."""
+    kind = value.get("type")
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind in ("literal", "typed-literal"):
+        language = value.get("xml:lang")
+        if language:
+            return Literal(value["value"], lang=language)
+        datatype = value.get("datatype")
+        if datatype and datatype != str(XSD.string):
+            return Literal(value["value"], datatype=URIRef(datatype))
+        return Literal(value["value"])
+    return None
+
+
+def statements_of(body: bytes) -> Statements:
+    """The :class:`Statements` of a :func:`sources_query` answer in SPARQL JSON results.
+
+    >>> row = {"p": {"type": "uri", "value": "urn:x:p"}, "o": {"type": "literal", "value": "x"},
+    ...        "graph": {"type": "uri", "value": "urn:x:g"}, "source": {"type": "uri",
+    ...        "value": "urn:x:s"}, "read": {"type": "literal", "value": "2026-11-29",
+    ...        "datatype": "http://www.w3.org/2001/XMLSchema#date"}}
+    >>> found = statements_of(json.dumps({"results": {"bindings": [row]}}).encode())
+    >>> [(s.source, str(s.read)) for s in found.of(URIRef("urn:x:p"), Literal("x"))]
+    [(rdflib.term.URIRef('urn:x:s'), '2026-11-29')]
+    """
+    quads: list[tuple[Node, Node, URIRef]] = []
+    sources: dict[tuple[Node, Node], list[Source]] = {}
+    for row in json.loads(body)["results"]["bindings"]:
+        terms = {name: _json_term(value) for name, value in row.items()}
+        predicate, value, graph = terms.get("p"), terms.get("o"), terms.get("graph")
+        if predicate is None or value is None or not isinstance(graph, URIRef):
+            continue  # a blank node: the page cannot match it to the description's
+        quads.append((predicate, value, graph))
+        source = terms.get("source")
+        if not isinstance(source, URIRef):
+            continue
+        title, as_of, read = terms.get("title"), terms.get("asOf"), terms.get("read")
+        found = Source(
+            graph,
+            source,
+            str(title) if title is not None else None,
+            as_of if isinstance(as_of, Literal) else None,
+            read if isinstance(read, Literal) else None,
+        )
+        listed = sources.setdefault((predicate, value), [])
+        if found not in listed:
+            listed.append(found)
+    return Statements(tuple(quads), {key: tuple(found) for key, found in sources.items()})
+
+
+def resource_quads(iri: URIRef, statements: Statements) -> list[canonical.Quad]:
+    """The resource's statements as quads, each in the named graph that holds it."""
+    quads = [(iri, p, o, g) for p, o, g in statements.quads]
+    return canonical.canonical_quads(quads)
+
+
 def about_query(iri: URIRef) -> str:
     """The query the resource page offers to open in the UI."""
     return (
@@ -175,6 +292,31 @@ def _term_html(term: Node, graph: Graph, names: dict[str, str]) -> str:
     return f'<a href="{html.escape(href, quote=True)}">{text}</a>'
 
 
+def _sources_html(sources: Sequence[Source]) -> str:
+    """The small list under a value: each source's title (linked to its page), the date it
+    speaks for and when it was read."""
+    if not sources:
+        return ""
+    items = []
+    for found in sources:
+        title = html.escape(found.title or shorten(found.source))
+        href = link_target(str(found.source))
+        if href is None:
+            name = f'<span class="source-title">{title}</span>'
+        else:
+            name = f'<a class="source-title" href="{html.escape(href, quote=True)}">{title}</a>'
+        as_of = (
+            f"as of {html.escape(str(found.as_of))}" if found.as_of is not None else "no as-of date"
+        )
+        read = f"read {html.escape(str(found.read))}" if found.read is not None else "read: unknown"
+        graph = html.escape(f"graph {shorten(found.graph)}", quote=True)
+        items.append(
+            f'<li title="{graph}">{name} <span class="as-of">{as_of}</span>, '
+            f'<span class="read">{read}</span></li>'
+        )
+    return f'<ul class="sources">{"".join(items)}</ul>'
+
+
 def _sorted_predicates(predicates: Iterable[Node]) -> list[Node]:
     return sorted(set(predicates), key=lambda p: (p != RDF.type, shorten(p)))
 
@@ -187,14 +329,23 @@ def _alternate_link(iri: URIRef) -> list[str]:
 
 
 def resource_html(
-    iri: URIRef, graph: Graph, inbound: Sequence[tuple[Node, Node, str | None]]
+    iri: URIRef,
+    graph: Graph,
+    inbound: Sequence[tuple[Node, Node, str | None]],
+    statements: Statements | None = None,
 ) -> str:
-    """The HTML page of a resource: its name, properties with linked values, what links here."""
+    """The HTML page of a resource: its name, properties with linked values and the sources of
+    each (``statements``, from :func:`sources_query`), what links here."""
     name = label(graph, iri) or shorten(iri)
+    statements = statements or Statements()
     rows = []
     for predicate in _sorted_predicates(graph.predicates(iri, None)):
         values = sorted(graph.objects(iri, predicate), key=canonical.nt_term)
-        cells = "".join(f"<li>{_term_html(v, graph, {})}</li>" for v in values)
+        cells = "".join(
+            f'<li><span class="value">{_term_html(v, graph, {})}</span>'
+            f"{_sources_html(statements.of(predicate, v))}</li>"
+            for v in values
+        )
         rows.append(
             f"<tr><th>{_term_html(predicate, graph, {})}</th><td><ul>{cells}</ul></td></tr>"
         )
@@ -383,6 +534,8 @@ def catalogue_json(queries: Iterable[Query]) -> dict[str, Any]:
 
 __all__ = [
     "LABEL_PREDICATES",
+    "Source",
+    "Statements",
     "about_query",
     "catalogue_json",
     "description_query",
@@ -394,5 +547,8 @@ __all__ = [
     "local_path",
     "resource_html",
     "resource_iri",
+    "resource_quads",
     "service_description",
+    "sources_query",
+    "statements_of",
 ]

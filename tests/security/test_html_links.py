@@ -12,8 +12,8 @@ import re
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from kg.namespaces import ID, RDFS, SKOS
-from kg.server.pages import resource_html
+from kg.namespaces import ID, RDFS, SKOS, XSD
+from kg.server.pages import Source, Statements, resource_html
 
 OYER = ID["organization/oyer"]
 HOSTILE = [
@@ -57,3 +57,29 @@ def test_project_and_web_iris_stay_links() -> None:
     links = hrefs(resource_html(OYER, graph, []))
     assert "https://www.wikidata.org/entity/Q484282" in links
     assert "/id/organization/gausdal" in links
+
+
+@pytest.mark.parametrize("iri", HOSTILE)
+def test_a_hostile_source_iri_and_title_are_shown_not_linked_or_run(iri: str) -> None:
+    graph = Graph()
+    graph.add((OYER, RDFS.label, Literal("Øyer kommune", lang="nb")))
+    sources = {
+        (RDFS.label, Literal("Øyer kommune", lang="nb")): (
+            Source(
+                ID["graph/g"],
+                URIRef(iri),
+                '<script>alert(1)</script>"',
+                Literal("2010", datatype=XSD.gYear),
+                Literal('<b onclick="x">', datatype=XSD.date),
+            ),
+        )
+    }
+    page = resource_html(OYER, graph, [], Statements(sources=sources))
+    assert [h for h in hrefs(page) if not h.startswith(("/", "http://", "https://"))] == []
+    assert "<script>" not in page and "<b " not in page
+    assert (
+        '<li title="graph sgid:graph/g"><span class="source-title">'
+        "&lt;script&gt;alert(1)&lt;/script&gt;&quot;</span> "
+        '<span class="as-of">as of 2010</span>, '
+        '<span class="read">read &lt;b onclick=&quot;x&quot;&gt;</span></li>'
+    ) in page
