@@ -86,6 +86,7 @@ def test_analytics_queries_are_those_that_read_the_whole_graph() -> None:
     tagged = sorted(n for n, q in queries.catalogue(REAL).items() if q.is_analytics)
     assert tagged == [
         "collaboration-distinct-participants-violation",
+        "conflicting-values",
         "cooperations-by-domain",
         "council-seats-match-rule-violation",
         "host-is-member-violation",
@@ -94,6 +95,7 @@ def test_analytics_queries_are_those_that_read_the_whole_graph() -> None:
         "joint-company-owners",
         "member-count",
         "municipality-pairs-by-shared-arrangements",
+        "one-value-per-source-violation",
         "unknown-values",
     ]
     assert all(not q.params for n, q in queries.catalogue(REAL).items() if n in tagged)
