@@ -98,7 +98,7 @@ def test_pick_a_named_query_run_it_and_see_its_rows(
     assert "Øyer kommune" in table
     assert "Lillehammer kommune" in table
     headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#results thead th")]
-    assert headers[:3] == ["collaboration", "asOf", "member"]
+    assert headers[:4] == ["collaboration", "asOf", "membership", "member"]
     assert "rows" in browser.find_element(By.ID, "status").text
 
 
