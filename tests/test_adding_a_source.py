@@ -28,7 +28,7 @@ import pytest
 from rdflib import Dataset, URIRef
 
 from kg import paths, queries
-from kg.dataset import data_files, load_dataset, source_graphs
+from kg.dataset import load_dataset, source_graphs
 from kg.engines import RdflibEngine, run
 from kg.namespaces import ID, PROV, SG, VOCAB
 from kg.validate import validate
@@ -61,8 +61,13 @@ def cell(kind_slug: str) -> str | None:
 
 
 def _earlier_files() -> list[Path]:
-    """The project's data files without the made-up source (``data/`` may hold a copy)."""
-    return [p for p in data_files(paths.DATA_DIR) if p.name != FIXTURE.name]
+    """The sources the project started from (the 2010 page, the registry facts): the tests
+    below assert exact answers on them, so that another source in ``data/`` (or this one,
+    copied there by tests/test_new_source_in_a_copy.py) changes none of them."""
+    return [
+        paths.DATA_DIR / "oyer-regionalt-samarbeid-2010.trig",
+        paths.DATA_DIR / "registry-facts.trig",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -269,6 +274,59 @@ def test_the_sources_of_a_statement_show_the_end_the_later_source_adds(
     assert period(after) == [[graph_2010, year_2010, None, None, end, golden.cell(GRAPH_LATER)]]
 
 
+DISAGREEING = """\
+@prefix sg: <https://w3id.org/samarbeidsgrafen/ontology#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix time: <http://www.w3.org/2006/time#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix iv: <https://w3id.org/samarbeidsgrafen/id/interval/> .
+@prefix t: <https://w3id.org/samarbeidsgrafen/id/instant/> .
+@prefix graph: <https://w3id.org/samarbeidsgrafen/id/graph/> .
+@prefix src: <https://w3id.org/samarbeidsgrafen/id/source/> .
+# MADE UP: a later source that restates one beginning and disagrees on another.
+graph:fixture-2022--beginnings {
+  graph:fixture-2022--beginnings a sg:SourceGraph ;
+    prov:wasDerivedFrom src:fixture-2022--beginnings ; dct:created "2026-12-02"^^xsd:date .
+  src:fixture-2022--beginnings a sg:SourceDocument ; dct:title "Oppdiktet"@nb ;
+    sg:asOf "2022"^^xsd:gYear .
+  iv:brannvesen-lillehammer-oyer--oyer--participant time:hasBeginning t:1990-approx .
+  t:1990-approx a time:Instant ; time:inXSDgYear "1990"^^xsd:gYear ; sg:approximate true .
+  iv:partnerskap-oppland-lillehammer-regionen--lillehammer-regionen--partner
+    time:hasBeginning t:2000 .
+  t:2000 a time:Instant ; time:inXSDgYear "2000"^^xsd:gYear .
+}
+"""
+
+
+def test_a_restated_beginning_changes_nothing_and_a_disagreeing_one_shows(
+    before: Dataset, tmp_path: Path
+) -> None:
+    later = tmp_path / "beginnings.trig"
+    later.write_text(DISAGREEING, encoding="utf-8")
+    dataset = load_dataset([*_earlier_files(), later])
+    fire = {"collaboration": FIRE, "asOf": "2010-06-01"}
+    assert answer(dataset, "members-on-date", **fire) == answer(before, "members-on-date", **fire)
+
+    def partner(day: str) -> list[tuple[Any, ...]]:
+        found = answer(dataset, "members-on-date", collaboration=PARTNERSHIP, asOf=day)
+        rows = pick(found, "member", "state", "start", "startSource")
+        return [r[1:] for r in rows if r[0] == cell("collaboration/lillehammer-regionen")]
+
+    gyear = "^^<http://www.w3.org/2001/XMLSchema#gYear>"
+    s2010 = golden.cell(SOURCE_2010)
+    s2022 = golden.cell(ID["source/fixture-2022--beginnings"])
+    # On a day the two beginnings disagree about, each source's answer is a row of its own.
+    assert partner("1999-06-01") == [
+        (IN_FORCE, f'"1999"{gyear}', s2010),
+        ('"not in force"', f'"2000"{gyear}', s2022),
+    ]
+    assert partner("2010-06-01") == [
+        (IN_FORCE, f'"1999"{gyear}', s2010),
+        (IN_FORCE, f'"2000"{gyear}', s2022),
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # The same answers on pyoxigraph
 
@@ -277,7 +335,14 @@ def test_the_sources_of_a_statement_show_the_end_the_later_source_adds(
     ("name", "params"),
     [
         ("members-on-date", {"collaboration": FIRE, "asOf": "2015-06-01"}),
+        ("members-on-date", {"collaboration": FIRE, "asOf": "2010-06-01"}),
         ("members-on-date", {"collaboration": PARTNERSHIP, "asOf": "2020-01-01"}),
+        ("members-on-date", {"collaboration": REGION, "asOf": "2005-01-01"}),
+        ("prospective-members", {"asOf": "2010-06-01"}),
+        ("leader-in-year", {"year": "2010"}),
+        ("leader-in-year", {"year": "2021"}),
+        ("municipality-numbers-on-date", {"asOf": "2020-01-01"}),
+        ("statements-on-date", {"resource": COUNCIL, "asOf": "2010-06-01"}),
         ("prospective-members", {"asOf": "2011-12-31"}),
         ("statements-on-date", {"resource": COUNCIL, "asOf": "2021-06-01"}),
         ("conflicting-values", {}),
