@@ -55,15 +55,7 @@ def test_a_new_source_changes_goldens_and_nothing_else(tmp_path: Path) -> None:
     }
     env.pop("SAMARBEIDSGRAFEN_UPDATE_GOLDEN", None)
     venv = _venv()
-    regenerate = subprocess.run(
-        ["make", "-s", "-o", f"{venv}/.installed", "goldens", f"VENV={venv}"],
-        cwd=copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    assert regenerate.returncode == 0, regenerate.stdout[-4000:] + regenerate.stderr[-4000:]
+    _run(["make", "-s", "-o", f"{venv}/.installed", "goldens", f"VENV={venv}"], copy, env)
     changed = sorted(
         p.name
         for p in (copy / "tests" / "golden" / "queries").glob("*.json")
@@ -75,21 +67,15 @@ def test_a_new_source_changes_goldens_and_nothing_else(tmp_path: Path) -> None:
         assert f"{name}.json" in changed, changed
     for name in ("members-on-date", "prospective-members", "leader-in-year"):
         assert f"{name}.json" not in changed, changed
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-x",
-            *(f"--deselect={t}" for t in SKIPPED_THERE),
-        ],
-        cwd=copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=3600,
+    _run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"]
+        + [f"--deselect={t}" for t in SKIPPED_THERE],
+        copy,
+        env,
     )
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str]) -> None:
+    """Run ``command`` in the copy; on failure, the end of its output is the message."""
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600)
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
