@@ -470,3 +470,29 @@ def test_a_dataset_parameter_that_is_no_iri_is_one_line(server: serving.Server) 
         400,
         "default-graph-uri is not an absolute IRI: 'not an iri'\n",
     )
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
+def test_a_term_parameter_that_reads_as_sparql_stays_one_literal(
+    engine: str, listener: serving.Listener
+) -> None:
+    """A ``term`` parameter (statement-sources' object) takes a literal "as written": text that
+    would close the literal and open a SERVICE is bound as one literal, matches nothing, and
+    makes no request."""
+    hostile = f'"x" }} SERVICE <http://127.0.0.1:{listener.port}/> {{ ?s ?p ?o }} # "@nb'
+    done = run_kg(
+        "query",
+        "statement-sources",
+        "--engine",
+        engine,
+        "--format",
+        "csv",
+        "--param",
+        f"object={hostile}",
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [
+        "subject,predicate,object,graph,source,sourceTitle,sourceAsOf,read,begin,beginGraph,"
+        "end,endGraph,approximate,changeEvent"
+    ]
+    assert _settle(listener) == 0
