@@ -26,6 +26,7 @@ COMMANDS = {
     "stats": "kg.cli.stats",
     "push": "kg.cli.push",
     "serve": "kg.cli.serve",
+    "link": "kg.cli.link",
 }
 """Subcommand name → module defining a click command named ``command``."""
 
