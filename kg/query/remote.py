@@ -1,8 +1,8 @@
 """Query any SPARQL 1.1 endpoint (Fuseki, GraphDB, Virtuoso, QLever, Oxigraph) like a local engine.
 
 :class:`RemoteEngine` builds a query request with SPARQLWrapper by the SPARQL 1.1 Protocol, sends
-it through :func:`kg.transport.exchange` and reads
-the answer into the same :class:`kg.engines.QueryResult` as the in-process engines, with typed
+it through :func:`kg.query.transport.exchange` and reads
+the answer into the same :class:`kg.query.engines.QueryResult` as the in-process engines, with typed
 literals, language tags and blank nodes. What it does, and why (convention 9):
 
 - **Content negotiation only.** SPARQLWrapper adds ``format``, ``output`` and ``results``
@@ -22,21 +22,21 @@ literals, language tags and blank nodes. What it does, and why (convention 9):
   to whole seconds. An answer over ``max_bytes`` (default 64 MiB) is refused on its
   ``Content-Length`` or as soon as it passes the cap; an answer whose media type is not SPARQL
   results (for SELECT and ASK) or an RDF graph (CONSTRUCT, DESCRIBE) is refused on its headers,
-  before its body is read. See :mod:`kg.transport` for how, and why that way.
+  before its body is read. See :mod:`kg.query.transport` for how, and why that way.
 - **One check of every URL** (:func:`check_url`): http(s) only, with a host, no spaces, no
   credentials in it.
 - **Errors** (refused, unreachable, timed out, HTTP 3xx/4xx/5xx, an unreadable answer) raise
   :class:`kg.errors.EndpointError`, one line naming the URL, the status and the start of the
   server's message.
 
-Parameters are bound as on the oxigraph engine (:mod:`kg.binding`): a ``VALUES`` block at the
+Parameters are bound as on the oxigraph engine (:mod:`kg.query.binding`): a ``VALUES`` block at the
 start of the query's outermost group, each term serialised by rdflib (``term.n3()``) from the
-typed, validated values of :meth:`kg.queries.Query.bindings`, never from the user's text,
+typed, validated values of :meth:`kg.query.queries.Query.bindings`, never from the user's text,
 proven not to change what the safety check judged. :func:`bind_values`, :func:`values_block`
 and :func:`where_group_start` are re-exported from there. A value no text can carry is refused.
 
 >>> from rdflib import Literal, Variable
->>> from kg.namespaces import XSD
+>>> from kg.model.namespaces import XSD
 >>> year = {Variable("year"): Literal("2010", datatype=XSD.gYear)}
 >>> print(bind_values("SELECT ?m WHERE { ?m ?p ?d FILTER(YEAR(?d) = ?year) }", year))
 SELECT ?m WHERE { VALUES (?year) { ("2010"^^<http://www.w3.org/2001/XMLSchema#gYear>) } ?m ?p ?d ...
@@ -56,14 +56,15 @@ from rdflib import Graph, Variable
 from rdflib.term import Node
 from SPARQLWrapper import ASK, CONSTRUCT, DESCRIBE, GET, POST, SELECT, URLENCODED, SPARQLWrapper
 
-from kg import __version__, bounds
-from kg.binding import bind, bind_values, values_block, where_group_start
-from kg.dataset import offline
-from kg.engines import QueryResult
+from kg import __version__
 from kg.errors import EndpointError, LoadError, QueryError
-from kg.namespaces import bind_prefixes
-from kg.queries import check_safe
-from kg.transport import DEFAULT_MAX_RESULT_MB, DEFAULT_TIMEOUT, MIB, Response, exchange
+from kg.model import bounds
+from kg.model.dataset import offline
+from kg.model.namespaces import bind_prefixes
+from kg.query.binding import bind, bind_values, values_block, where_group_start
+from kg.query.engines import QueryResult
+from kg.query.queries import check_safe
+from kg.query.transport import DEFAULT_MAX_RESULT_MB, DEFAULT_TIMEOUT, MIB, Response, exchange
 
 DEFAULT_MAX_BYTES = DEFAULT_MAX_RESULT_MB * MIB
 """The largest answer read from an endpoint unless told otherwise (64 MiB)."""
@@ -199,8 +200,8 @@ def http_request(
     allow: Collection[int] = (),
     doing: str = "",
 ) -> Response:
-    """Send one HTTP request and return the answer, by :func:`kg.transport.exchange`: the whole
-    request within ``timeout`` seconds, the answer at most ``max_bytes`` bytes, its media type
+    """Send one HTTP request and return the answer, by :func:`kg.query.transport.exchange`: the
+    whole request within ``timeout`` seconds, the answer at most ``max_bytes`` bytes, its media type
     one of ``accept`` (if given) before its body is read. An error status, a refused or broken
     connection, a redirect or the deadline raises :class:`EndpointError`.
     """
@@ -225,7 +226,7 @@ def http_request(
 
 class _Client(SPARQLWrapper):
     """SPARQLWrapper, used to build the request (method, parameters, headers, credentials);
-    :meth:`RemoteEngine.send` sends it through :func:`kg.transport.exchange`, under a total
+    :meth:`RemoteEngine.send` sends it through :func:`kg.query.transport.exchange`, under a total
     deadline and a size cap, which SPARQLWrapper's own sending (urllib) cannot give."""
 
     def request(self) -> urllib.request.Request:
@@ -239,12 +240,12 @@ class _Client(SPARQLWrapper):
 
 
 class RemoteEngine:
-    """A SPARQL 1.1 endpoint at ``url`` as an :class:`kg.engines.Engine`.
+    """A SPARQL 1.1 endpoint at ``url`` as an :class:`kg.query.engines.Engine`.
 
     ``timeout`` is in seconds, for the whole request (connect, send, headers and body);
     ``max_bytes`` caps the answer's size (``--max-result-mb``). ``user`` and ``password`` are
     sent as HTTP Basic authentication. ``update_url`` is where SPARQL Update would go; queries never
-    update (:func:`kg.queries.check_safe` refuses it), and ``kg push`` uses the Graph Store
+    update (:func:`kg.query.queries.check_safe` refuses it), and ``kg push`` uses the Graph Store
     Protocol, so it is kept for callers that need to know.
     """
 
@@ -277,7 +278,7 @@ class RemoteEngine:
     def query(self, text: str, bindings: Mapping[Variable, Node] | None = None) -> QueryResult:
         """Check ``text``, bind ``bindings`` as a ``VALUES`` block, send it and read the answer."""
         parsed = check_safe(text)
-        final = bind(parsed, bindings or {})  # the judged text, bound (see kg.binding)
+        final = bind(parsed, bindings or {})  # the judged text, bound (see kg.query.binding)
         response = self.send(final, parsed.kind)
         return self._result(response, parsed.kind)
 

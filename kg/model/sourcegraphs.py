@@ -12,14 +12,14 @@ produced has
 - a named graph that is not a source graph: one that does not say ``G a sg:SourceGraph`` inside
   itself, one named by a blank node, or the graph of the ontology or of the code lists.
 
-**The decision is the loaders'**, made on the quads their parser produced: :func:`kg.store.load`
-on Oxigraph's, :func:`kg.dataset.load_data_file` on rdflib's. Each tells :func:`refusal` what one
-file added (:class:`Found`); :func:`refusal` then only *locates* the first offence in the
-file's text, so that both loaders give the same line: a small lexer finds, for TriG and Turtle,
-the statements outside graph blocks, the unnamed blocks and the named blocks (skipping comments,
-strings, long strings and IRIs); for N-Quads, the lines; for JSON-LD, the ``"@id"``; for
-RDF/XML, the first node element. A statement the lexer finds is checked against the parser's
-triples where its subject is an IRI; where the lexer finds nothing that agrees, the file is
+**The decision is the loaders'**, made on the quads their parser produced:
+:func:`kg.model.store.load` on Oxigraph's, :func:`kg.model.dataset.load_data_file` on rdflib's. Each
+tells :func:`refusal` what one file added (:class:`Found`); :func:`refusal` then only *locates* the
+first offence in the file's text, so that both loaders give the same line: a small lexer finds, for
+TriG and Turtle, the statements outside graph blocks, the unnamed blocks and the named blocks
+(skipping comments, strings, long strings and IRIs); for N-Quads, the lines; for JSON-LD, the
+``"@id"``; for RDF/XML, the first node element. A statement the lexer finds is checked against the
+parser's triples where its subject is an IRI; where the lexer finds nothing that agrees, the file is
 refused all the same, naming the subject or the graph without a line.
 
 >>> text = '@prefix o: <https://w3id.org/samarbeidsgrafen/id/organization/> .\\n\\no:oyer a o:X .'
@@ -36,7 +36,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from kg.errors import LoadError
-from kg.prefixes import PREFIXES
+from kg.model.prefixes import PREFIXES
 
 SOURCE_GRAPH = PREFIXES["sg"] + "SourceGraph"
 RDF_TYPE = PREFIXES["rdf"] + "type"
@@ -47,7 +47,8 @@ MODEL_GRAPHS = {
 """The graphs of the ontology and the code lists, which no data file may write into."""
 
 TRIPLE_SYNTAXES = {"turtle": "a Turtle", "nt": "an N-Triples", "xml": "an RDF/XML"}
-"""Syntaxes without named graphs (by :func:`kg.dataset.syntax_of` name), as people call them."""
+"""Syntaxes without named graphs (by :func:`kg.model.dataset.syntax_of` name), as people call
+them."""
 
 DATA_SYNTAXES = "data files are TriG, N-Quads or JSON-LD with named source graphs"
 
@@ -383,10 +384,11 @@ def xml_first_node(text: str) -> tuple[int, int] | None:
 
 
 def _compact(iri: str) -> str:
-    """``iri`` with a project prefix where one fits (as :func:`kg.render.shorten` shows it)."""
+    """``iri`` with a project prefix where one fits (as :func:`kg.model.render.shorten` shows
+    it)."""
     from rdflib import URIRef
 
-    from kg.render import shorten
+    from kg.model.render import shorten
 
     return shorten(URIRef(iri))
 

@@ -11,7 +11,7 @@ document, in that same graph (resource-level provenance). A data file that state
 outside every named graph (a TriG statement outside a graph block or in an unnamed block, an
 N-Quads line without a graph, any file in a triple syntax: Turtle, N-Triples, RDF/XML) or a
 named graph that is not a source graph is refused, naming the file and line
-(:func:`load_data_file`, :mod:`kg.sourcegraphs`).
+(:func:`load_data_file`, :mod:`kg.model.sourcegraphs`).
 
 Parsing is offline: an audit hook refuses every URL that a parser tries to open and every file
 other than the one asked for (see :func:`offline`).
@@ -37,9 +37,9 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import NamespaceManager
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from kg import bounds, paths
 from kg.errors import LoadError
-from kg.namespaces import ID, PROV, RDF, SG, bind_prefixes
+from kg.model import bounds, paths
+from kg.model.namespaces import ID, PROV, RDF, SG, bind_prefixes
 
 ONTOLOGY_GRAPH = ID["graph/ontology"]
 """Named graph of the OWL ontology."""
@@ -75,7 +75,7 @@ def _code_folders() -> list[Path]:
     standard library, site-packages and this package, resolved."""
     found = sysconfig.get_paths()
     names = [found[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in found]
-    return [Path(name).resolve() for name in {*names, str(Path(__file__).parent)}]
+    return [Path(name).resolve() for name in {*names, str(Path(__file__).parent.parent)}]
 
 
 def _allowed_open(target: object) -> bool:
@@ -172,7 +172,7 @@ def _load_error(path: Path, text: str, exc: Exception) -> LoadError:
 def parse_file(path: Path, dataset: Dataset, graph: URIRef | None = None) -> None:
     """Parse ``path`` into ``dataset``: quads keep their graphs, triples go to ``graph``.
 
-    The file is read and parsed within the bounds of :mod:`kg.bounds` (size, literal length,
+    The file is read and parsed within the bounds of :mod:`kg.model.bounds` (size, literal length,
     nesting, no DTD in RDF/XML, time); JSON-LD whose IRIs are not valid absolute IRIs is
     refused (:func:`check_jsonld_iris`) rather than silently losing statements.
     Raises :class:`LoadError` naming the file, line and column of a syntax error.
@@ -217,7 +217,7 @@ def check_jsonld_iris(path: Path, text: str, base: str) -> None:
     """
     from pyld import jsonld as pyld
 
-    from kg.jsonld import _remote_contexts, _unwrap, document_loader
+    from kg.model.jsonld import _remote_contexts, _unwrap, document_loader
 
     def dropped(expanded: str | None) -> None:
         raise _bad_iri(path, text, expanded or "(none)", "a property that is not an IRI")
@@ -390,12 +390,12 @@ def load_dataset(data: Path | Iterable[Path] | None = None, *, with_model: bool 
 def load_data_file(path: Path, dataset: Dataset) -> None:
     """Parse the data file ``path`` into ``dataset`` (:func:`parse_file`) and refuse it if it put
     a triple in the default graph or wrote into a named graph that is not a source graph: the
-    rule of :mod:`kg.sourcegraphs`, decided on what rdflib produced. The files before it passed,
-    so the default graph was empty.
+    rule of :mod:`kg.model.sourcegraphs`, decided on what rdflib produced. The files before it
+    passed, so the default graph was empty.
 
     Raises :class:`LoadError` naming the file, line and column of the first offence.
     """
-    from kg.sourcegraphs import Found, refusal
+    from kg.model.sourcegraphs import Found, refusal
 
     model = {ONTOLOGY_GRAPH, VOCAB_GRAPH}
     before = {g.identifier for g in dataset.graphs()}

@@ -2,13 +2,13 @@
 
 A build loads the ontology, the code lists and the data into one in-memory
 :class:`pyoxigraph.Store` with Oxigraph's own (Rust) parsers, after the same bounds checks as
-every parse (:mod:`kg.bounds`): one named graph per source, as written in the files; resource
-provenance derived as :func:`kg.dataset.derive_provenance` does; and the **default graph holding
-the union of all graphs, each triple once** (what rdflib's union default graph answers;
+every parse (:mod:`kg.model.bounds`): one named graph per source, as written in the files; resource
+provenance derived as :func:`kg.model.dataset.derive_provenance` does; and the **default graph
+holding the union of all graphs, each triple once** (what rdflib's union default graph answers;
 Oxigraph's own union option counts a triple once per graph that states it). A data file may
 state nothing outside its source graphs: after each one is loaded, a triple in the default
 graph or a named graph that is not a source graph refuses it, naming the file and line
-(:mod:`kg.sourcegraphs`), so the default graph holds nothing of its own.
+(:mod:`kg.model.sourcegraphs`), so the default graph holds nothing of its own.
 
 rdflib stays the Python API users know and what libraries need (a
 :class:`rdflib.Dataset` is made from the store on demand, :meth:`LoadedStore.dataset`), not the
@@ -24,8 +24,8 @@ renamed into place, so a half-written store is never found; stores not used by t
 
 Parsing is offline by construction: Oxigraph's TriG, N-Quads, Turtle and N-Triples parsers read
 only the bytes given (no imports, no contexts); JSON-LD and RDF/XML go through
-:func:`kg.dataset.parse_file` (offline, bounded) and are copied in. A syntax error is reported by
-re-reading the file with rdflib, so that its one-line message (file, line, column) is the
+:func:`kg.model.dataset.parse_file` (offline, bounded) and are copied in. A syntax error is reported
+by re-reading the file with rdflib, so that its one-line message (file, line, column) is the
 project's usual one; where rdflib accepts what Oxigraph refuses, Oxigraph's message is given.
 """
 
@@ -46,13 +46,13 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from kg import bounds, paths
 from kg.errors import LoadError, OutputError
+from kg.model import bounds, paths
 
 if TYPE_CHECKING:
     from rdflib import Dataset
 
-    from kg.export import Snapshot
+    from kg.publish.export import Snapshot
 
 STORE_FORMAT = 2
 """Version of what :func:`save` writes; a new version makes every cached store stale (2: data
@@ -72,7 +72,7 @@ OX_FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,
     "nt": ox.RdfFormat.N_TRIPLES,
 }
-"""The syntaxes Oxigraph parses here (by :func:`kg.dataset.syntax_of` name); others go
+"""The syntaxes Oxigraph parses here (by :func:`kg.model.dataset.syntax_of` name); others go
 through rdflib."""
 
 # --------------------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def _sha256(path: Path) -> str:
 
 def input_files(data: Path | Iterable[Path] | None = None) -> list[tuple[str, Path]]:
     """``(role, path)`` of every file a build reads: ontology, code lists, then the data."""
-    from kg.dataset import data_files, ontology_files, vocabulary_files
+    from kg.model.dataset import data_files, ontology_files, vocabulary_files
 
     if data is None:
         data = paths.DATA_DIR
@@ -180,7 +180,7 @@ class LoadedStore:
     lines: dict[str | None, list[str]] = field(default_factory=dict)
     """Named graph → its N-Triples lines as loaded (Oxigraph's blank node labels, unsorted),
     derived provenance included: what the snapshot and the saved store are made from. (The
-    type allows ``None``, the default graph, as :class:`kg.export.Snapshot` does; a loaded
+    type allows ``None``, the default graph, as :class:`kg.publish.export.Snapshot` does; a loaded
     store has none.)"""
 
     @property
@@ -204,7 +204,7 @@ class LoadedStore:
         engine and libraries that need rdflib."""
         from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-        from kg.dataset import new_dataset
+        from kg.model.dataset import new_dataset
 
         dataset = new_dataset()
         lines = [
@@ -244,7 +244,7 @@ def _oxigraph_error(path: Path, exc: SyntaxError, graph: str | None) -> LoadErro
     refuses too; else Oxigraph's own, with its line and column."""
     from rdflib import URIRef
 
-    from kg.dataset import new_dataset, parse_file
+    from kg.model.dataset import new_dataset, parse_file
 
     try:
         parse_file(path, new_dataset(), URIRef(graph) if graph else None)
@@ -260,7 +260,7 @@ def _oxigraph_error(path: Path, exc: SyntaxError, graph: str | None) -> LoadErro
 def _load_file(store: ox.Store, path: Path, graph: str | None) -> tuple[str, bytes]:
     """Parse one file into ``store``: quads keep their graphs, triples go to ``graph`` (the
     default graph when ``None``). Returns the file's syntax and bytes."""
-    from kg.dataset import syntax_of
+    from kg.model.dataset import syntax_of
 
     fmt = syntax_of(path)
     data = bounds.read_bounded(path)
@@ -286,8 +286,8 @@ def _load_with_rdflib(store: ox.Store, path: Path, graph: str | None) -> None:
     """JSON-LD and RDF/XML: parsed by rdflib (offline, bounded), then copied in."""
     from rdflib import URIRef
 
-    from kg.dataset import new_dataset, parse_file
-    from kg.engines import dataset_nquads
+    from kg.model.dataset import new_dataset, parse_file
+    from kg.query.engines import dataset_nquads
 
     dataset = new_dataset()
     parse_file(path, dataset, URIRef(graph) if graph else None)
@@ -338,10 +338,10 @@ def _check_data_file(
     sizes: dict[str, int],
 ) -> None:
     """Refuse the data file just loaded into ``store`` if it put a triple in the default graph
-    or wrote into a named graph that is not a source graph (see :mod:`kg.sourcegraphs`):
+    or wrote into a named graph that is not a source graph (see :mod:`kg.model.sourcegraphs`):
     ``new`` are the graphs it introduced, ``sizes`` the model graphs' sizes before it. The
     files before it passed, so the default graph was empty."""
-    from kg.sourcegraphs import Found, refusal
+    from kg.model.sourcegraphs import Found, refusal
 
     default = ox.DefaultGraph()
     rdf_type, source_graph = ox.NamedNode(RDF_TYPE), ox.NamedNode(_SG + "SourceGraph")
@@ -384,7 +384,7 @@ _DERIVED = f"<{_PROV}wasDerivedFrom>"
 def derive_provenance(lines: dict[str | None, list[str]]) -> dict[str, list[str]]:
     """Give every IRI described in a source graph ``prov:wasDerivedFrom`` each source of that
     graph, in that graph (the graph and its sources themselves excepted): the rule of
-    :func:`kg.dataset.derive_provenance`, on N-Triples lines. The new lines are added to
+    :func:`kg.model.dataset.derive_provenance`, on N-Triples lines. The new lines are added to
     ``lines`` and returned by graph.
 
     >>> g = "https://w3id.org/samarbeidsgrafen/id/graph/g"
@@ -458,7 +458,7 @@ def save(
             try:
                 disk = ox.Store(str(staging))
                 if snapshot is None:
-                    from kg.export import Snapshot
+                    from kg.publish.export import Snapshot
 
                     snapshot = Snapshot.of_store(loaded)
                 stream = io.BufferedReader(_QuadReader(snapshot), 1 << 20)

@@ -1,6 +1,6 @@
 """The project's prefix map as plain strings, for code that must not import rdflib.
 
-:mod:`kg.namespaces` takes :data:`PREFIXES` and :func:`sparql_prologue` from here and adds
+:mod:`kg.model.namespaces` takes :data:`PREFIXES` and :func:`sparql_prologue` from here and adds
 the rdflib namespaces; reading a query header or listing the catalogue (``kg query --list``)
 needs only these strings, and importing rdflib would cost that command most of its time.
 

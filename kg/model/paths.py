@@ -14,7 +14,7 @@ from pathlib import Path
 def project_root() -> Path:
     """The repository root: the folder holding ``ontology/``, ``data/`` and ``queries/``."""
     env = os.environ.get("SAMARBEIDSGRAFEN_ROOT")
-    return Path(env) if env else Path(__file__).resolve().parent.parent
+    return Path(env) if env else Path(__file__).resolve().parents[2]
 
 
 ROOT = project_root()

@@ -29,7 +29,7 @@ escapes) and refuses, conservatively:
 
 It is fast (a regular expression pass, tens of microseconds for a usual query), so the server
 runs it on every request in the thread that reads it. None of this is the last line: the
-engines themselves run where no connection can be made (:mod:`kg.sandbox`).
+engines themselves run where no connection can be made (:mod:`kg.query.sandbox`).
 
 >>> normalise('SELECT * { BIND("a\\\\u0022 || " AS ?q) }')
 'SELECT * { BIND("a" || " AS ?q) }'

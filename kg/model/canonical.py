@@ -12,11 +12,11 @@ of the *set* of quads, so the same input gives the same bytes whatever ``PYTHONH
 - N-Triples and N-Quads lines are sorted; Turtle and TriG list graphs, subjects and objects
   sorted by their N-Triples form, ``rdf:type`` first among predicates, and write a blank node
   used once inline (``[ … ]``, or ``( … )`` for a well-formed list), so its label disappears.
-- Only the prefixes given (by default :data:`kg.namespaces.PREFIXES`) are used, and only those
+- Only the prefixes given (by default :data:`kg.model.namespaces.PREFIXES`) are used, and only those
   a document needs are declared; an IRI whose local part is not a plain name stays ``<…>``.
 
 >>> from rdflib import Literal, URIRef
->>> from kg.namespaces import SG, SKOS
+>>> from kg.model.namespaces import SG, SKOS
 >>> oyer = URIRef("https://w3id.org/samarbeidsgrafen/id/organization/oyer")
 >>> quads = canonical_quads([(oyer, SKOS.prefLabel, Literal("Øyer", lang="nb"), None),
 ...                          (oyer, RDF.type, SG.Municipality, None)])
@@ -42,7 +42,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from kg.errors import OutputError
-from kg.namespaces import PREFIXES, RDF, XSD
+from kg.model.namespaces import PREFIXES, RDF, XSD
 
 Subject: TypeAlias = URIRef | BNode
 Object: TypeAlias = URIRef | BNode | Literal

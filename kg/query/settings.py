@@ -1,8 +1,8 @@
 """The engines' names, the result formats and the default bounds of a local query.
 
-Plain constants and one small check, kept apart from :mod:`kg.engines` so that the CLI can
+Plain constants and one small check, kept apart from :mod:`kg.query.engines` so that the CLI can
 describe its options (``kg --help``, ``kg query --list``) without importing an engine, rdflib
-or pyoxigraph; :mod:`kg.engines` re-exports every name here.
+or pyoxigraph; :mod:`kg.query.engines` re-exports every name here.
 
 >>> check_format("ask", "csv")
 >>> check_format("select", "turtle")
@@ -36,7 +36,8 @@ DEFAULT_MEMORY = 4 * 1024**3
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds of a local query: seconds, rows and memory (``isolated``: see :mod:`kg.sandbox`).
+    """Bounds of a local query: seconds, rows and memory (``isolated``: see
+    :mod:`kg.query.sandbox`).
 
     ``isolated=False`` runs the engine without network isolation: a ``SERVICE`` or ``FROM``
     that the checker missed could then make requests from this machine. Only

@@ -5,8 +5,8 @@
 writes the answers of a few example queries (catalogue queries tagged ``example``), and
 :func:`summary_text` does all three.
 
->>> from kg.dataset import new_dataset
->>> from kg.namespaces import ID, PROV, RDF, SG
+>>> from kg.model.dataset import new_dataset
+>>> from kg.model.namespaces import ID, PROV, RDF, SG
 >>> ds = new_dataset()
 >>> g = ds.graph(ID["graph/g"])
 >>> for triple in [(ID["graph/g"], RDF.type, SG.SourceGraph),
@@ -39,12 +39,12 @@ from typing import Any
 from rdflib import Dataset, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kg.dataset import ONTOLOGY_GRAPH, VOCAB_GRAPH, source_graph_iris
-from kg.engines import Engine, QueryResult, RdflibEngine, catalogue_limits, run
-from kg.namespaces import PROV, RDF
-from kg.queries import Query, get, tagged
-from kg.render import shorten, table
-from kg.validate import ValidationReport
+from kg.model.dataset import ONTOLOGY_GRAPH, VOCAB_GRAPH, source_graph_iris
+from kg.model.namespaces import PROV, RDF
+from kg.model.render import shorten, table
+from kg.query.engines import Engine, QueryResult, RdflibEngine, catalogue_limits, run
+from kg.query.queries import Query, get, tagged
+from kg.validation.validate import ValidationReport
 
 EXAMPLE_TAG = "example"
 """Catalogue queries with this tag are the ones a summary answers."""
@@ -134,7 +134,7 @@ SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
 def summarize_store(
     store: Any, report: ValidationReport | None = None, triples: int | None = None
 ) -> Summary:
-    """:func:`summarize` of a store (see :mod:`kg.store`) by a few aggregate queries: its
+    """:func:`summarize` of a store (see :mod:`kg.model.store`) by a few aggregate queries: its
     named graphs (its default graph holds their union, nothing of its own: a data file may
     state nothing outside a source graph); ``triples`` is the size of the union (default: the
     store's default graph, which holds it in a saved store)."""

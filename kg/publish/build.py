@@ -3,9 +3,9 @@
 The steps, and what a failure leaves behind:
 
 0. check that ``out`` can be a folder we write (fail fast, before the slow steps);
-1. load the ontology, code lists and data (:func:`kg.dataset.load_dataset`) — a
+1. load the ontology, code lists and data (:func:`kg.model.dataset.load_dataset`) — a
    :class:`~kg.errors.LoadError` leaves ``dist/`` as it was;
-2. validate (:func:`kg.validate.validate`) — a violation raises
+2. validate (:func:`kg.validation.validate.validate`) — a violation raises
    :class:`~kg.errors.ValidationFailed` carrying the report; nothing is written;
 3. render every file in memory (the :data:`WRITERS`, then ``SHA256SUMS``);
 4. write them into a new folder next to ``out`` (same filesystem), swap it with the old
@@ -39,14 +39,14 @@ from typing import Any
 
 from rdflib import Dataset, Graph
 
-from kg import jsonld as kg_jsonld
-from kg import paths, store
-from kg.engines import Limits, OxigraphEngine, run
 from kg.errors import OutputError, ValidationFailed
-from kg.export import FORMATS, Snapshot, graph_turtle
-from kg.progress import Stages
-from kg.queries import load_query
-from kg.validate import StoreUnion, ValidationReport, load_shapes, validate
+from kg.model import jsonld as kg_jsonld
+from kg.model import paths, store
+from kg.publish.export import FORMATS, Snapshot, graph_turtle
+from kg.publish.progress import Stages
+from kg.query.engines import Limits, OxigraphEngine, run
+from kg.query.queries import load_query
+from kg.validation.validate import StoreUnion, ValidationReport, load_shapes, validate
 
 BASENAME = "samarbeidsgrafen"
 """Stem of the dataset files in ``dist/``."""
@@ -193,7 +193,7 @@ def render(
 
 def _shapes_for_export(shapes: Path | Iterable[Path] | Graph | None) -> Graph | None:
     """The shapes to publish as ``shapes.ttl``: those given, else the project's, if any (the
-    graph :func:`kg.validate.validate` reads too, parsed once)."""
+    graph :func:`kg.validation.validate.validate` reads too, parsed once)."""
     if shapes is None and not any(paths.SHAPES_DIR.glob("*.ttl")):
         return None
     return load_shapes(shapes)
@@ -201,7 +201,7 @@ def _shapes_for_export(shapes: Path | Iterable[Path] | Graph | None) -> Graph | 
 
 def _validation_summary(report: ValidationReport) -> dict[str, Any]:
     """What the store's manifest keeps of a validation: the shapes' checksum and the counts."""
-    from kg.validate import shapes_files
+    from kg.validation.validate import shapes_files
 
     digest = hashlib.sha256()
     for path in shapes_files():
@@ -250,8 +250,8 @@ def build(
 
     ``data_dir`` (a folder, or one file) defaults to the project's ``data/``; ``shapes`` (files,
     folders or a graph) to ``ontology/shapes/``; ``shacl_engine`` is ``turbo`` (pyshacl-turbo)
-    or ``pyshacl`` (the reference). The store is loaded once (:mod:`kg.store`); validation and,
-    with ``cache``, saving the store for ``kg query`` run beside the exports, which are written
+    or ``pyshacl`` (the reference). The store is loaded once (:mod:`kg.model.store`); validation
+    and, with ``cache``, saving the store for ``kg query`` run beside the exports, which are written
     only if the data conforms.
     Raises :class:`LoadError`, :class:`ShapesError`, :class:`ValidationFailed` (with the
     report; nothing written) or :class:`OutputError`.

@@ -1,7 +1,7 @@
 """Run query engines where they cannot reach the network: a process in a network namespace of
 its own.
 
-Why a namespace and not a check: a check of the query text (see :mod:`kg.querytext`) is only
+Why a namespace and not a check: a check of the query text (see :mod:`kg.query.querytext`) is only
 as good as its agreement with the engine that runs the text, and Oxigraph and rdflib both
 perform ``SERVICE`` (and rdflib loads ``FROM`` graphs) over HTTP. A process that has entered a
 new, empty Linux network namespace has one interface, the loopback, and it is down: every
@@ -387,7 +387,7 @@ def deep_call(function: Callable[[], T]) -> T:
     pattern; with Python's defaults a query of 40 nested groups or a few hundred patterns
     ends in ``RecursionError``. What the caller gets is the result or the error of
     ``function`` (a ``RecursionError`` only past a depth no query text reaches: see
-    :data:`kg.querytext.MAX_DEPTH`).
+    :data:`kg.query.querytext.MAX_DEPTH`).
     """
     if threading.current_thread().name == "kg-deep":
         return function()

@@ -1,6 +1,6 @@
 """How RDF terms and rows look in text meant for people: tables with prefixed names.
 
-Tables in the terminal use the project prefix map (:data:`kg.namespaces.PREFIXES`) and show
+Tables in the terminal use the project prefix map (:data:`kg.model.namespaces.PREFIXES`) and show
 ``sgid:organisation/oyer`` rather than the full IRI, even where Turtle would need the slash
 escaped: these texts are for reading, the machine formats (CSV, JSON, Turtle) keep full IRIs.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from kg.prefixes import PREFIXES
+from kg.model.prefixes import PREFIXES
 
 if TYPE_CHECKING:  # rdflib is imported when a term is shown: table() and the listing need none
     from rdflib.paths import Path as PropertyPath
@@ -36,7 +36,7 @@ def shorten(term: Node | PropertyPath | None) -> str:
     ``None`` (unbound) as the empty string.
 
     >>> from rdflib import Literal, URIRef
-    >>> from kg.namespaces import XSD
+    >>> from kg.model.namespaces import XSD
     >>> shorten(Literal("2010-06-01", datatype=XSD.date))
     '"2010-06-01"^^xsd:date'
     >>> shorten(Literal("Øyer", lang="nb")), shorten(Literal("Øyer")), shorten(Literal(12))
@@ -77,7 +77,7 @@ def shorten(term: Node | PropertyPath | None) -> str:
 def path_text(path: PropertyPath) -> str:
     """A property path in SPARQL syntax with prefixed names (``^org:member/time:hasBeginning``).
 
-    >>> from kg.namespaces import ORG, TIME
+    >>> from kg.model.namespaces import ORG, TIME
     >>> path_text(~ORG.member / TIME.hasBeginning)
     '^org:member/time:hasBeginning'
     """

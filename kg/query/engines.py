@@ -8,11 +8,11 @@ and a graph as Turtle or JSON-LD; :meth:`QueryResult.as_set` is the order-indepe
 cross-engine and golden tests compare.
 
 :class:`RdflibEngine` is the in-process default; :class:`OxigraphEngine` runs the same queries
-in-process on pyoxigraph, much faster on large data; :class:`kg.remote.RemoteEngine` sends them
-to any SPARQL 1.1 endpoint (SPARQLWrapper). :func:`open_engine` picks one by name.
+in-process on pyoxigraph, much faster on large data; :class:`kg.query.remote.RemoteEngine` sends
+them to any SPARQL 1.1 endpoint (SPARQLWrapper). :func:`open_engine` picks one by name.
 
->>> from kg.dataset import new_dataset
->>> from kg.namespaces import ID, RDF, SG
+>>> from kg.model.dataset import new_dataset
+>>> from kg.model.namespaces import ID, RDF, SG
 >>> ds = new_dataset()
 >>> ds.graph(ID["graph/g"]).add((ID["organization/oyer"], RDF.type, SG.Municipality))
 <Graph identifier=https://w3id.org/samarbeidsgrafen/id/graph/g (<class 'rdflib.graph.Graph'>)>
@@ -42,14 +42,14 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.query import Result
 from rdflib.term import Node
 
-from kg import canonical
-from kg.binding import UnwritableValueError, bind
-from kg.dataset import load_dataset, offline
 from kg.errors import ParameterError, QueryError, QueryLimitError, QuerySyntaxError
-from kg.namespaces import XSD, bind_prefixes
-from kg.queries import ParsedQuery, Query, check_safe
-from kg.sandbox import deep_call, run_isolated
-from kg.settings import (
+from kg.model import canonical
+from kg.model.dataset import load_dataset, offline
+from kg.model.namespaces import XSD, bind_prefixes
+from kg.query.binding import UnwritableValueError, bind
+from kg.query.queries import ParsedQuery, Query, check_safe
+from kg.query.sandbox import deep_call, run_isolated
+from kg.query.settings import (
     DEFAULT_MAX_ROWS,
     DEFAULT_MEMORY,
     DEFAULT_TIMEOUT,
@@ -62,8 +62,8 @@ from kg.settings import (
 )
 
 if TYPE_CHECKING:
-    from kg.remote import RemoteEngine
-from kg.render import shorten, table
+    from kg.query.remote import RemoteEngine
+from kg.model.render import shorten, table
 
 SPARQL_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 
@@ -258,7 +258,7 @@ class QueryResult:
     def to_jsonld(self) -> str:
         """A graph result as compact JSON-LD with the project's local context (never fetched)."""
         self._require_graph("jsonld")
-        from kg import jsonld  # the export's JSON-LD writer: one context for every output
+        from kg.model import jsonld  # the export's JSON-LD writer: one context for every output
 
         return jsonld.dumps(jsonld.compact(jsonld.expand(self._triples()))).decode("utf-8")
 
@@ -272,13 +272,14 @@ def catalogue_limits() -> Limits:
     summary: no row cap and an hour, isolated where the machine allows it; elsewhere they still
     run (their texts are the project's files, judged like any other), so that building never
     depends on network namespaces."""
-    from kg.sandbox import unavailable_reason
+    from kg.query.sandbox import unavailable_reason
 
     return Limits(timeout=3600.0, max_rows=10**12, isolated=unavailable_reason() is None)
 
 
 # A result travels from the sandboxed child to the parent as plain tuples and strings, so that
-# the parent unpickles no class at all (see kg.sandbox), and every term keeps its lexical form.
+# the parent unpickles no class at all (see kg.query.sandbox), and every term keeps its lexical
+# form.
 
 Packed = tuple[Any, ...]
 
@@ -343,8 +344,8 @@ def _check_rows(count: int, max_rows: int, what: str) -> None:
 
 
 def isolated(limits: Limits, evaluate: Callable[[], QueryResult]) -> QueryResult:
-    """``evaluate()`` within ``limits``: in a sandboxed child (see :mod:`kg.sandbox`), or, with
-    ``limits.isolated`` off, here (rows still capped; no deadline can stop it then)."""
+    """``evaluate()`` within ``limits``: in a sandboxed child (see :mod:`kg.query.sandbox`), or,
+    with ``limits.isolated`` off, here (rows still capped; no deadline can stop it then)."""
 
     def packed() -> Packed:
         return pack(deep_call(evaluate), limits.max_rows)
@@ -400,8 +401,8 @@ def _xml_term(term: Node) -> str:
 class Engine(Protocol):
     """Anything that answers a SPARQL query text with bindings by a :class:`QueryResult`.
 
-    An engine checks the text with :func:`kg.queries.check_safe` against its own graphs and
-    binds ``bindings`` with a ``VALUES`` block of typed terms (:func:`kg.binding.bind`), never
+    An engine checks the text with :func:`kg.query.queries.check_safe` against its own graphs and
+    binds ``bindings`` with a ``VALUES`` block of typed terms (:func:`kg.query.binding.bind`), never
     by pasting the user's text; the text that runs is the one the check judged.
     """
 
@@ -415,15 +416,15 @@ class Engine(Protocol):
 class RdflibEngine:
     """rdflib's SPARQL engine over a dataset (default graph = the union) or a single graph.
 
-    The query runs as the algebra :func:`kg.queries.check_safe` checked, so the engine never
+    The query runs as the algebra :func:`kg.query.queries.check_safe` checked, so the engine never
     re-reads the text in a way the check did not. Parameters are rdflib's ``initBindings``, not
     a ``VALUES`` block as on the other engines: rdflib joins a leading block as a part of its
     own, and three catalogue queries took 400 to 1000 times longer with it (council-composition
-    24 ms against 9.5 s on the project's data; see :mod:`kg.binding`). Both bind the parameters
-    of the catalogue's queries alike (they stay in the outermost group), and the cross-engine
-    tests compare the answers. Evaluation runs in a sandboxed child process
+    24 ms against 9.5 s on the project's data; see :mod:`kg.query.binding`). Both bind the
+    parameters of the catalogue's queries alike (they stay in the outermost group), and the
+    cross-engine tests compare the answers. Evaluation runs in a sandboxed child process
     within ``limits`` (:func:`isolated`: no network, a deadline, a memory bound, a row cap),
-    and inside :func:`kg.dataset.offline` as well, so that nothing in it reads other files.
+    and inside :func:`kg.model.dataset.offline` as well, so that nothing in it reads other files.
     """
 
     name = "rdflib"
@@ -482,12 +483,12 @@ def _graph_identifier(graph: Any) -> Node | None:
 def dataset_nquads(dataset: Dataset | Graph) -> bytes:
     """Every quad of ``dataset`` (a plain graph: its triples) as N-Quads, for a bulk load.
 
-    Terms are written exactly (the N-Triples forms of :func:`kg.canonical.nt_term`; blank
+    Terms are written exactly (the N-Triples forms of :func:`kg.model.canonical.nt_term`; blank
     nodes relabelled ``_:b0``, ``_:b1``, … so that any rdflib label is a valid one), in
-    rdflib's order: this is a transport format, not a canonical one (see :mod:`kg.export`).
+    rdflib's order: this is a transport format, not a canonical one (see :mod:`kg.publish.export`).
 
-    >>> from kg.dataset import new_dataset
-    >>> from kg.namespaces import ID, SKOS
+    >>> from kg.model.dataset import new_dataset
+    >>> from kg.model.namespaces import ID, SKOS
     >>> ds = new_dataset()
     >>> _ = ds.graph(ID["graph/g"]).add((ID["organization/oyer"], SKOS.prefLabel, Literal("Øyer")))
     >>> dataset_nquads(ds).decode().split(" ")[2:]
@@ -586,15 +587,15 @@ class OxigraphEngine:
     """pyoxigraph's SPARQL engine over an in-memory copy of a dataset (default graph = union).
 
     The answers are rdflib's (see :func:`oxigraph_store` for the union), 10 to 100 times
-    faster on large data. The text is checked with :func:`kg.queries.check_safe` first, as on
-    every engine; parameters are bound by a ``VALUES`` block (:func:`kg.binding.bind`, which
+    faster on large data. The text is checked with :func:`kg.query.queries.check_safe` first, as on
+    every engine; parameters are bound by a ``VALUES`` block (:func:`kg.query.binding.bind`, which
     proves that the block cannot change what the check saw), so they may be any variable of
-    the query. A value no text can carry (:class:`kg.binding.UnwritableValueError`: a blank
+    the query. A value no text can carry (:class:`kg.query.binding.UnwritableValueError`: a blank
     node, a string with ``\\u`` and hex digits in it) is substituted instead (pyoxigraph's
     ``substitutions``, SEP-0007), which binds only variables the query returns.
 
-    >>> from kg.dataset import new_dataset
-    >>> from kg.namespaces import ID, RDF, SG
+    >>> from kg.model.dataset import new_dataset
+    >>> from kg.model.namespaces import ID, RDF, SG
     >>> ds = new_dataset()
     >>> _ = ds.graph(ID["graph/g"]).add((ID["organization/oyer"], RDF.type, SG.Municipality))
     >>> engine = OxigraphEngine(ds)
@@ -623,8 +624,8 @@ class OxigraphEngine:
         """An engine over an existing store, without copying it: its default graph holds the
         union already, or, with ``union``, queries read the union of its graphs as their
         default graph (Oxigraph's option, which counts a triple once per graph that states it:
-        right for DISTINCT-safe queries, such as the catalogue's; a :class:`kg.store.LoadedStore`
-        during a build)."""
+        right for DISTINCT-safe queries, such as the catalogue's; a
+        :class:`kg.model.store.LoadedStore` during a build)."""
         engine = cls.__new__(cls)
         engine.limits = limits or Limits()
         engine.store = store
@@ -639,7 +640,7 @@ class OxigraphEngine:
     def of_path(
         cls, path: Path, graph_names: Iterable[str], limits: Limits | None = None
     ) -> OxigraphEngine:
-        """An engine over a store on disk (a built store, :func:`kg.store.open_cached`),
+        """An engine over a store on disk (a built store, :func:`kg.model.store.open_cached`),
         opened read-only by the process that evaluates each query (the sandboxed child: a
         database is never shared across ``fork``)."""
         engine = cls.__new__(cls)
@@ -741,12 +742,12 @@ def open_engine(
     """The engine a user asked for: a remote ``endpoint``, else ``name`` over ``data`` loaded.
 
     ``timeout`` (seconds) and ``max_bytes`` (the largest answer) apply to a remote endpoint
-    (by default :data:`kg.remote.DEFAULT_TIMEOUT` and :data:`kg.remote.DEFAULT_MAX_BYTES`); a
-    local engine keeps ``limits``.
+    (by default :data:`kg.query.remote.DEFAULT_TIMEOUT` and
+    :data:`kg.query.remote.DEFAULT_MAX_BYTES`); a local engine keeps ``limits``.
     """
     if endpoint is not None:
-        from kg.remote import DEFAULT_MAX_BYTES, RemoteEngine
-        from kg.remote import DEFAULT_TIMEOUT as REMOTE_TIMEOUT
+        from kg.query.remote import DEFAULT_MAX_BYTES, RemoteEngine
+        from kg.query.remote import DEFAULT_TIMEOUT as REMOTE_TIMEOUT
 
         return RemoteEngine(
             endpoint,
@@ -756,7 +757,7 @@ def open_engine(
     if name not in ENGINE_NAMES:
         raise QueryError(f"unknown engine '{name}' (use one of {', '.join(ENGINE_NAMES)})")
     if name == "oxigraph":
-        from kg.store import open_cached
+        from kg.model.store import open_cached
 
         cached = open_cached(data)
         return OxigraphEngine.of_path(cached.path, cached.graphs, limits)
@@ -812,9 +813,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # ``from kg.engines import RemoteEngine`` works without importing SPARQLWrapper up front.
+    # ``from kg.query.engines import RemoteEngine`` works without importing SPARQLWrapper up front.
     if name == "RemoteEngine":
-        from kg.remote import RemoteEngine
+        from kg.query.remote import RemoteEngine
 
         return RemoteEngine
-    raise AttributeError(f"module 'kg.engines' has no attribute {name!r}")
+    raise AttributeError(f"module 'kg.query.engines' has no attribute {name!r}")

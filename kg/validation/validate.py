@@ -13,8 +13,8 @@ The result is a typed :class:`ValidationReport`: it conforms when nothing is a V
 (warnings are allowed), lists its results in a fixed order and writes itself as a table, as
 JSON or as the report graph in Turtle.
 
->>> from kg.dataset import new_dataset
->>> from kg.namespaces import ID, RDF, SG
+>>> from kg.model.dataset import new_dataset
+>>> from kg.model.namespaces import ID, RDF, SG
 >>> shapes = Graph().parse(format="turtle", data='''
 ... @prefix sh: <http://www.w3.org/ns/shacl#> .
 ... @prefix sg: <https://w3id.org/samarbeidsgrafen/ontology#> .
@@ -53,13 +53,13 @@ from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
 from rdflib.paths import Path as PropertyPath
 from rdflib.term import Node
 
-from kg import canonical, paths
-from kg.dataset import new_dataset, parse_file, union_graph
-from kg.engines import Limits, OxigraphEngine, QueryResult, catalogue_limits, run
 from kg.errors import QueryError, ShapesError
-from kg.namespaces import ID, RDF, SH, XSD, bind_prefixes
-from kg.queries import Query, violation_queries
-from kg.render import path_text, shorten, table
+from kg.model import canonical, paths
+from kg.model.dataset import new_dataset, parse_file, union_graph
+from kg.model.namespaces import ID, RDF, SH, XSD, bind_prefixes
+from kg.model.render import path_text, shorten, table
+from kg.query.engines import Limits, OxigraphEngine, QueryResult, catalogue_limits, run
+from kg.query.queries import Query, violation_queries
 
 Severity = TypingLiteral["Violation", "Warning", "Info"]
 SEVERITIES: tuple[str, ...] = ("Violation", "Warning", "Info")
@@ -81,7 +81,7 @@ DEFAULT_SHACL_ENGINE: ShaclEngine = "turbo"
 
 @dataclass(frozen=True)
 class StoreUnion:
-    """A build's data (see :mod:`kg.store`): a store whose default graph does *not* hold the
+    """A build's data (see :mod:`kg.model.store`): a store whose default graph does *not* hold the
     union, and the union's sorted, distinct N-Triples lines (which the build has at hand).
     The SHACL engine reads the lines; the violation queries run on the store with Oxigraph's
     union option (the catalogue's queries are DISTINCT-safe), in this process."""
@@ -492,8 +492,8 @@ def _path_node(graph: Graph, path: Node | PropertyPath) -> Node:
 def report_of(results: Sequence[ValidationResult], conforms: bool) -> ValidationReport:
     """A report made of typed ``results`` alone (sorted here), its graph written from them.
 
-    What a merged report (:func:`kg.revalidate.revalidate`) or a report restricted to some
-    focus nodes holds: its graph, written when first asked for, has each result's severity,
+    What a merged report (:func:`kg.validation.revalidate.revalidate`) or a report restricted to
+    some focus nodes holds: its graph, written when first asked for, has each result's severity,
     focus node, path, value, shape, message and constraint component, not the engine's extras
     (``sh:detail``, ``sh:sourceConstraint``)."""
     ordered = tuple(sorted(results, key=ValidationResult.sort_key))

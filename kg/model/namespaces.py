@@ -14,8 +14,8 @@ from __future__ import annotations
 from rdflib import Graph, Namespace
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from kg import prefixes
-from kg.prefixes import BASE
+from kg.model import prefixes
+from kg.model.prefixes import BASE
 
 SG = Namespace(BASE + "ontology#")
 """Local ontology terms (prefix ``sg:``)."""
@@ -49,7 +49,7 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 
 PREFIXES: dict[str, str] = prefixes.PREFIXES
 """Prefix → namespace IRI, in a fixed order (the order outputs list them in); written as plain
-strings in :mod:`kg.prefixes`, for code that must not import rdflib (a test checks that each
+strings in :mod:`kg.model.prefixes`, for code that must not import rdflib (a test checks that each
 is the namespace above)."""
 
 

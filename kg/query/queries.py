@@ -13,9 +13,9 @@ Each ``param`` names a variable of the query, its type (``iri``, ``date``, ``yea
 ``string``, ``integer``, ``decimal``, ``boolean``, or ``term``: an IRI or a literal written
 as in Turtle, ``"Gausdal"@nb``, ``"2651"``, ``"2010"^^xsd:gYear``), an example value (also
 the default when the user gives none) and a description. Values are typed terms bound to the
-variables by the engine (a ``VALUES`` block, :mod:`kg.binding`), never the user's text pasted
+variables by the engine (a ``VALUES`` block, :mod:`kg.query.binding`), never the user's text pasted
 in (convention 8). A query whose name ends in ``-violation`` must return no rows;
-:mod:`kg.validate` runs it as part of validation.
+:mod:`kg.validation.validate` runs it as part of validation.
 
 The tag ``analytics`` (:data:`ANALYTICS_TAG`, in the ``# tags:`` line like any other) marks a
 query that inherently reads the whole graph (a report over every collaboration, a check of
@@ -24,13 +24,14 @@ every seat): it is held to 3 seconds at a million triples, every other named que
 parameters or from a few resources.
 
 Reading the catalogue's headers (:func:`entries`, ``kg query --list``) parses no SPARQL and
-imports no rdflib: the query form comes from the tokens of the text (:func:`kg.querytext.scan`).
-Loading a query (:func:`load_query`) parses it once, with rdflib, as :func:`check_safe` judges it.
+imports no rdflib: the query form comes from the tokens of the text
+(:func:`kg.query.querytext.scan`). Loading a query (:func:`load_query`) parses it once, with rdflib,
+as :func:`check_safe` judges it.
 
-Every text is first normalised (:func:`kg.querytext.normalise`: code-point escapes expanded
+Every text is first normalised (:func:`kg.query.querytext.normalise`: code-point escapes expanded
 once, as SPARQL 1.1 §19.2 says, one line-end convention), and only that text is judged,
 parsed and run: :func:`check_safe` refuses updates, ``SERVICE`` and ``FROM`` graphs outside the
-dataset by the tokens of that text (:func:`kg.querytext.scan`) and by rdflib's parse of it.
+dataset by the tokens of that text (:func:`kg.query.querytext.scan`) and by rdflib's parse of it.
 
 >>> q = query_from_text("# title: Count\\nSELECT (COUNT(*) AS ?n) WHERE { ?s a sg:Municipality }")
 >>> q.kind, q.title
@@ -50,7 +51,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg import paths, querytext
 from kg.errors import (
     ParameterError,
     QueryError,
@@ -59,8 +59,10 @@ from kg.errors import (
     UnknownQueryError,
     UnsafeQueryError,
 )
-from kg.prefixes import PREFIXES, sparql_prologue
-from kg.querytext import expand_codepoint_escapes
+from kg.model import paths
+from kg.model.prefixes import PREFIXES, sparql_prologue
+from kg.query import querytext
+from kg.query.querytext import expand_codepoint_escapes
 
 if TYPE_CHECKING:  # rdflib and pyparsing are imported when a query is parsed or bound
     from pyparsing import ParseBaseException, ParseResults
@@ -276,7 +278,8 @@ class Parameter:
     """A declared query parameter: the variable it binds, its type, an example and what it means.
 
     >>> Parameter("date", "date", "2010-06-01").convert("2011-01-31")
-    rdflib.term.Literal('2011-01-31', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#date'))
+    rdflib.term.Literal('2011-01-31',
+    datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#date'))
     >>> Parameter("date", "date").convert("2010-13-45")
     Traceback (most recent call last):
     kg.errors.ParameterError: parameter 'date' expects a date (YYYY-MM-DD), got '2010-13-45'
@@ -324,7 +327,7 @@ class ParsedQuery:
     graphs: tuple[URIRef, ...] = ()
     """IRIs named in ``FROM`` and ``FROM NAMED`` (known once the query is translated)."""
     algebra: AlgebraQuery | None = field(default=None, repr=False, compare=False)
-    """rdflib's algebra of the SPARQL reading, what :class:`kg.engines.RdflibEngine` runs."""
+    """rdflib's algebra of the SPARQL reading, what :class:`kg.query.engines.RdflibEngine` runs."""
 
 
 def _walk(node: Any) -> Iterator[Any]:
@@ -393,9 +396,9 @@ def _inspect(tree: ParseResults) -> tuple[str, frozenset[str], frozenset[str]]:
 
 @functools.lru_cache(maxsize=512)
 def parse(text: str, path: str | None = None) -> ParsedQuery:
-    """Normalise ``text`` (:func:`kg.querytext.normalise`), judge it, then parse that text.
+    """Normalise ``text`` (:func:`kg.query.querytext.normalise`), judge it, then parse that text.
 
-    The normalised text is the only one anything reads from here on: :func:`kg.querytext.scan`
+    The normalised text is the only one anything reads from here on: :func:`kg.query.querytext.scan`
     judges its tokens, rdflib parses it, and engines run it (:attr:`ParsedQuery.text`).
     Raises :class:`QuerySyntaxError` when it does not parse (with line and column),
     :class:`UnsafeQueryError` for an update or a ``SERVICE``. Prefixes are not resolved here
@@ -413,7 +416,7 @@ def parse(text: str, path: str | None = None) -> ParsedQuery:
 
 
 def _judge(text: str, path: str | None = None) -> querytext.Scan:
-    """:func:`kg.querytext.scan` of ``text``, a syntax or limit error naming ``path``."""
+    """:func:`kg.query.querytext.scan` of ``text``, a syntax or limit error naming ``path``."""
     try:
         return querytext.scan(text, check_from=False)
     except (QuerySyntaxError, QueryLimitError) as exc:
@@ -424,7 +427,7 @@ def _judge(text: str, path: str | None = None) -> querytext.Scan:
 
 def _parse(text: str, path: str | None = None) -> tuple[ParsedQuery, ParseResults]:
     """The judged and parsed text, and its parse tree (one rdflib parse)."""
-    from kg.sandbox import deep_call
+    from kg.query.sandbox import deep_call
 
     judged = _judge(text, path)
     tree = deep_call(lambda: _parse_tree(judged.text, path))
@@ -454,7 +457,7 @@ def _translate(text: str) -> ParsedQuery:
     from rdflib import URIRef
     from rdflib.plugins.sparql.algebra import translateQuery
 
-    from kg.sandbox import deep_call
+    from kg.query.sandbox import deep_call
 
     parsed, tree = _parse(text)
     _unescape_local_names(tree)
@@ -477,7 +480,7 @@ def check_safe(text: str, graphs: Collection[str] | None = None) -> ParsedQuery:
     ``graphs`` are the IRIs of the dataset's graphs; without it, ``FROM`` may name only the
     project's own graphs (IRIs under ``sgid:``). Every prefix must be declared in ``text``
     (see :func:`with_prologue`). Engines run :attr:`ParsedQuery.text`, the normalised text that
-    was judged; the server's front judges the same way (:func:`kg.querytext.scan`).
+    was judged; the server's front judges the same way (:func:`kg.query.querytext.scan`).
 
     >>> check_safe("SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }")
     Traceback (most recent call last):
@@ -498,7 +501,7 @@ def check_safe(text: str, graphs: Collection[str] | None = None) -> ParsedQuery:
 def with_prologue(text: str) -> str:
     """``text`` with a ``PREFIX`` line for each project prefix it does not declare itself.
 
-    The declared prefixes are read from the tokens (:func:`kg.querytext.scan`), not parsed.
+    The declared prefixes are read from the tokens (:func:`kg.query.querytext.scan`), not parsed.
 
     >>> with_prologue("PREFIX sg: <urn:x#>\\nASK {}").count("PREFIX sg:")
     1
@@ -632,7 +635,8 @@ class Query:
     ... # param: year (year) = 1999 -- the year
     ... SELECT ?o WHERE { ?o schema:foundingDate ?d FILTER(YEAR(?d) = ?year) }''', name="founded")
     >>> q.bindings({"year": "2004"})
-    {rdflib.term.Variable('year'): rdflib.term.Literal('2004', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#gYear'))}
+    {rdflib.term.Variable('year'): rdflib.term.Literal('2004',
+    datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#gYear'))}
     >>> q.bindings({"yaer": "2004"})
     Traceback (most recent call last):
     kg.errors.ParameterError: query founded has no parameter 'yaer' (it declares: year)
@@ -762,7 +766,7 @@ class Entry:
     """A catalogue file as its header and its tokens say: what ``kg query --list`` shows.
 
     Made without parsing the SPARQL (and without rdflib): ``kind`` is the query form the
-    tokens give (:func:`kg.querytext.scan`, which also refuses an update or a ``SERVICE``). A
+    tokens give (:func:`kg.query.querytext.scan`, which also refuses an update or a ``SERVICE``). A
     syntax error shows when the query is loaded to run (:func:`load_query`).
     """
 

@@ -1,6 +1,6 @@
 """How the oxigraph engine and a remote endpoint bind parameters: a ``VALUES`` block.
 
-Parameters are typed terms (:meth:`kg.queries.Query.bindings`), never the user's text. Each is
+Parameters are typed terms (:meth:`kg.query.queries.Query.bindings`), never the user's text. Each is
 written by rdflib (``term.n3()``) into a one-row ``VALUES`` block placed right after the
 ``{`` that opens the query's outermost WHERE group (:func:`where_group_start`). Everything in
 that group (its ``FILTER``, ``BIND``, ``OPTIONAL``) then sees the values as pre-bound; a group
@@ -22,20 +22,20 @@ three catalogue queries took 400 to 1000 times longer with it on the project's d
 and the cross-engine tests compare every catalogue query's answers.
 
 **The safety check judges the text that runs.** :func:`bind` takes a
-:class:`kg.queries.ParsedQuery`: a text :func:`kg.queries.check_safe` has judged (tokens and
-rdflib's parse) and normalised. It does not parse the bound text again (that is an rdflib
+:class:`kg.query.queries.ParsedQuery`: a text :func:`kg.query.queries.check_safe` has judged (tokens
+and rdflib's parse) and normalised. It does not parse the bound text again (that is an rdflib
 parse, 25 to 300 ms a query); instead it proves, mechanically, on every call, that the
 insertion cannot change what the check saw:
 
-1. the block, tokenised alone (:func:`kg.querytext.tokens`), is exactly ``VALUES ( ?v … ) {
+1. the block, tokenised alone (:func:`kg.query.querytext.tokens`), is exactly ``VALUES ( ?v … ) {
    ( term … ) }``: one variable token per name, and each term one IRI token, or one string
    token with a language tag or ``^^`` and an IRI token; nothing else but spaces (no comment,
    no word, no brace or parenthesis of its own), and it is unchanged by
-   :func:`kg.querytext.normalise` (no ``\\u`` escape, no ``\\r``);
+   :func:`kg.query.querytext.normalise` (no ``\\u`` escape, no ``\\r``);
 2. the significant tokens of the bound text are those of the judged text with the block's
    tokens inserted right after the group's ``{`` (or at the end), none merged or split: the
    rest of the query reads exactly as it did;
-3. :func:`kg.querytext.scan` judges the bound text itself (its verdict on the bound text, not
+3. :func:`kg.query.querytext.scan` judges the bound text itself (its verdict on the bound text, not
    the judged one's), and it must come back unchanged by normalising and of the same kind.
 
 An ``InlineData`` element of constant terms at the start of a group (or a final ``VALUES``
@@ -47,7 +47,7 @@ it (pyoxigraph's ``substitutions``, for a variable the query returns), and a rem
 refuses it.
 
 >>> from rdflib import Literal, Variable
->>> from kg.namespaces import XSD
+>>> from kg.model.namespaces import XSD
 >>> year = {Variable("year"): Literal("2010", datatype=XSD.gYear)}
 >>> print(bind_values("SELECT ?m WHERE { ?m ?p ?d FILTER(YEAR(?d) = ?year) }", year))
 SELECT ?m WHERE { VALUES (?year) { ("2010"^^<http://www.w3.org/2001/XMLSchema#gYear>) } ?m ?p ?d ...
@@ -59,15 +59,15 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from kg import querytext
 from kg.errors import ParameterError, QueryError
-from kg.querytext import QUERY_FORMS, Token, significant
+from kg.query import querytext
+from kg.query.querytext import QUERY_FORMS, Token, significant
 
 if TYPE_CHECKING:
     from rdflib import Variable
     from rdflib.term import Node
 
-    from kg.queries import ParsedQuery
+    from kg.query.queries import ParsedQuery
 
 
 class UnwritableValueError(ParameterError):
@@ -160,7 +160,7 @@ def values_block(bindings: Mapping[Variable, Node]) -> str:
     """A one-row ``VALUES`` block for ``bindings``, each term written by rdflib's ``n3()``.
 
     >>> from rdflib import Literal, Variable
-    >>> from kg.namespaces import ID
+    >>> from kg.model.namespaces import ID
     >>> print(values_block({Variable("org"): ID["organization/oyer"], Variable("q"): Literal('"')}))
     VALUES (?org ?q) { (<https://w3id.org/samarbeidsgrafen/id/organization/oyer> "\\"") }
     """
@@ -253,12 +253,12 @@ def _check_insertion(judged: str, bound: str, block: str) -> None:
 
 
 def bind(parsed: ParsedQuery, bindings: Mapping[Variable, Node]) -> str:
-    """The text that runs: ``parsed.text`` (judged by :func:`kg.queries.check_safe`) with
+    """The text that runs: ``parsed.text`` (judged by :func:`kg.query.queries.check_safe`) with
     ``bindings`` as a ``VALUES`` block, proven not to change what the check saw (see the
     module docstring). Without bindings it is ``parsed.text`` itself.
 
     >>> from rdflib import URIRef, Variable
-    >>> from kg.queries import check_safe
+    >>> from kg.query.queries import check_safe
     >>> print(bind(check_safe("ASK { ?s ?p ?o }"), {Variable("s"): URIRef("urn:x:a")}))
     ASK { VALUES (?s) { (<urn:x:a>) } ?s ?p ?o }
     """
@@ -274,7 +274,7 @@ def bind(parsed: ParsedQuery, bindings: Mapping[Variable, Node]) -> str:
 
 
 def bind_values(text: str, bindings: Mapping[Variable, Node]) -> str:
-    """``text`` checked (:func:`kg.queries.check_safe`) and bound (:func:`bind`): the
+    """``text`` checked (:func:`kg.query.queries.check_safe`) and bound (:func:`bind`): the
     normalised text with ``bindings`` as a ``VALUES`` block opening its outermost WHERE group.
 
     ``\\u`` escapes outside strings and IRIs are refused rather than expanded: the block's
@@ -284,7 +284,7 @@ def bind_values(text: str, bindings: Mapping[Variable, Node]) -> str:
     >>> print(bind_values("ASK { ?s ?p ?o }", {Variable("o"): Literal(1)}))
     ASK { VALUES (?o) { ("1"^^<http://www.w3.org/2001/XMLSchema#integer>) } ?s ?p ?o }
     """
-    from kg.queries import check_safe
+    from kg.query.queries import check_safe
 
     if not bindings:
         return text

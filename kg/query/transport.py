@@ -1,7 +1,7 @@
 """One HTTP exchange under a total deadline, a size cap and a content-type check.
 
-Every request :mod:`kg.remote` and :mod:`kg.push` make goes through :func:`exchange`, which
-promises three things whatever the server does:
+Every request :mod:`kg.query.remote` and :mod:`kg.publish.push` make goes through :func:`exchange`,
+which promises three things whatever the server does:
 
 - **A total deadline.** The whole exchange (name lookup, connect, TLS handshake, sending,
   the status line, the headers, the body) ends within ``timeout`` seconds. A socket timeout
@@ -228,7 +228,7 @@ def exchange(
     limit_hint: str = "",
     named: str | None = None,
 ) -> Response:
-    """Send one request to ``url`` (already checked by :func:`kg.remote.check_url`) and read
+    """Send one request to ``url`` (already checked by :func:`kg.query.remote.check_url`) and read
     the answer, all within ``timeout`` seconds; see the module for what is promised.
 
     ``accept``: the media types a successful answer may have (``None``: any), ``expected``

@@ -48,11 +48,11 @@ from typing import Any, NoReturn
 from pyld import jsonld as pyld
 from rdflib import Graph, URIRef
 
-from kg import paths
-from kg.canonical import Triple, pyld_dataset
-from kg.dataset import offline
 from kg.errors import KgError, LoadError, OutputError
-from kg.namespaces import XSD, bind_prefixes
+from kg.model import paths
+from kg.model.canonical import Triple, pyld_dataset
+from kg.model.dataset import offline
+from kg.model.namespaces import XSD, bind_prefixes
 
 CONTEXT_IRI = "https://w3id.org/samarbeidsgrafen/context/v1.jsonld"
 """The canonical IRI of version 1 of the context."""
@@ -310,7 +310,7 @@ def parse_jsonld(data: bytes | str | JsonObject, graph: Graph | None = None) -> 
     """Parse one of our JSON-LD documents with rdflib, the context given as a dict.
 
     A ``@context`` naming :data:`CONTEXT_IRI` is replaced by the local file first, and parsing
-    runs :func:`kg.dataset.offline`, so nothing is fetched.
+    runs :func:`kg.model.dataset.offline`, so nothing is fetched.
     """
     document = json.loads(data) if isinstance(data, bytes | str) else data
     document = localize(document)
@@ -368,7 +368,7 @@ def compact_iri(iri: str) -> str:
 
     (A term typed ``xsd:date`` is used only for values of that type; this gives the name.)
 
-    >>> from kg.namespaces import SKOS, VANN
+    >>> from kg.model.namespaces import SKOS, VANN
     >>> compact_iri(SKOS.prefLabel), compact_iri(VANN.preferredNamespaceUri)
     ('prefLabel', 'vann:preferredNamespaceUri')
     >>> compact_iri("http://example.org/unknown")
@@ -386,7 +386,7 @@ def compact_iri(iri: str) -> str:
 def predicates_without_term(predicates: Iterable[URIRef]) -> list[URIRef]:
     """The predicates with no short term: they compact to a prefixed name or stay full IRIs.
 
-    >>> from kg.namespaces import ORG, VANN
+    >>> from kg.model.namespaces import ORG, VANN
     >>> predicates_without_term([ORG.member, VANN.preferredNamespacePrefix])
     [rdflib.term.URIRef('http://purl.org/vocab/vann/preferredNamespacePrefix')]
     """
@@ -685,7 +685,7 @@ class _Context:
             self.source,
             f"context feature {_shown(feature, value)} is not supported by the linear JSON-LD "
             "writer" + (f" ({detail})" if detail else ""),
-            hint="use kg.jsonld.pyld_compact and pyld_frame, or extend JsonLdWriter",
+            hint="use kg.model.jsonld.pyld_compact and pyld_frame, or extend JsonLdWriter",
         )
 
     # -- context processing (the subset of JSON-LD 1.1 "create term definition" we need)
@@ -1106,7 +1106,7 @@ def _parse_frame(document: JsonObject, ctx: _Context, source: str) -> _Spec:
             source,
             f"frame feature {_shown(feature, value)} is not supported by the linear JSON-LD "
             "writer" + (f" ({detail})" if detail else ""),
-            hint="use kg.jsonld.pyld_frame, or extend JsonLdWriter",
+            hint="use kg.model.jsonld.pyld_frame, or extend JsonLdWriter",
         )
 
     def type_iri(name: Any) -> str:
@@ -1418,7 +1418,7 @@ class JsonLdWriter:
 
     The node table is built once (:meth:`from_ntriples`) and every view reads it; each view
     costs time linear in the data. The bytes are those of the PyLD path: for lines ``lines``
-    of triples ``triples`` (``lines == kg.canonical.ntriples(triples)``)
+    of triples ``triples`` (``lines == kg.model.canonical.ntriples(triples)``)
 
     - ``writer.compact_bytes() == dumps(pyld_compact(expand(triples)))``, and
     - ``writer.frame_bytes(kind) == dumps(pyld_frame(expand(triples), kind))``;
@@ -1458,8 +1458,9 @@ class JsonLdWriter:
 
     @classmethod
     def from_triples(cls, triples: Iterable[Triple]) -> JsonLdWriter:
-        """The writer of rdflib triples (sorted as :attr:`kg.export.Snapshot.triples` are)."""
-        from kg import canonical
+        """The writer of rdflib triples (sorted as :attr:`kg.publish.export.Snapshot.triples`
+        are)."""
+        from kg.model import canonical
 
         return cls.from_ntriples(canonical.ntriples(triples))
 
@@ -1468,7 +1469,7 @@ class JsonLdWriter:
         """Read N-Triples lines (an iterable of lines, or one text) into the node table.
 
         Lines are taken in order: the values of a property keep it, as PyLD keeps the order of
-        its input. Give the sorted lines of :func:`kg.canonical.ntriples` (or the same lines
+        its input. Give the sorted lines of :func:`kg.model.canonical.ntriples` (or the same lines
         from another writer) for the canonical documents. A bad line raises LoadError naming
         ``source`` and the line number.
         """
@@ -2129,13 +2130,13 @@ class _Framer:
                     "<json-ld>",
                     f"frame feature '@reverse' of <{predicate}> needs a reverse term with "
                     f"@container @set ({render.key!r} is not one)",
-                    hint="use kg.jsonld.pyld_frame, or extend JsonLdWriter",
+                    hint="use kg.model.jsonld.pyld_frame, or extend JsonLdWriter",
                 )
             if render.key != chosen[0].key:
                 raise LoadError(
                     "<json-ld>",
                     f"frame feature '@reverse' of <{predicate}> has two reverse terms",
-                    hint="use kg.jsonld.pyld_frame, or extend JsonLdWriter",
+                    hint="use kg.model.jsonld.pyld_frame, or extend JsonLdWriter",
                 )
         texts = [self.writer._out_text(out, chosen[0].ref_plain) for out in outs]
         return _line(chosen[0], _array_text(texts))

@@ -6,7 +6,7 @@ addressed indirectly (``?graph=<IRI, percent-encoded>``). A ``PUT`` replaces the
 pushing again never duplicates anything. Each graph travels as N-Triples, its blank nodes
 labelled afresh (they are scoped to one request anyway).
 
-Then it asks the query endpoint, through :class:`kg.remote.RemoteEngine`, how many triples
+Then it asks the query endpoint, through :class:`kg.query.remote.RemoteEngine`, how many triples
 each graph holds (``COUNT(*)`` inside ``GRAPH``) and compares them with the local counts; a
 difference is an :class:`~kg.errors.EndpointError` naming the graph and both counts.
 
@@ -19,7 +19,7 @@ is ``DELETE``d, and the counts are checked, so the store is as it was before the
 *finish* instead, push only the graphs not replaced (``only=``, ``kg push --only IRI``). A
 restore is itself a sequence of idempotent requests: if it fails halfway, run it again.
 
-Every request has the client's total deadline and size cap (:mod:`kg.transport`); a backup of
+Every request has the client's total deadline and size cap (:mod:`kg.query.transport`); a backup of
 a graph larger than the cap fails before anything is replaced.
 
 Oxigraph serves queries at ``{base}/query`` and the Graph Store Protocol at ``{base}/store``;
@@ -41,10 +41,16 @@ from rdflib import BNode, Dataset, Graph, URIRef, Variable
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
-from kg import canonical
-from kg.dataset import offline
 from kg.errors import EndpointError, KgError, OutputError
-from kg.remote import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, RemoteEngine, check_url, http_request
+from kg.model import canonical
+from kg.model.dataset import offline
+from kg.query.remote import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    RemoteEngine,
+    check_url,
+    http_request,
+)
 
 CONTENT_TYPE = "application/n-triples"
 """How each graph is sent."""
@@ -160,7 +166,7 @@ class PushReport:
 
     def to_table(self) -> str:
         """One line per graph: IRI, local and remote counts, status; then a summary line."""
-        from kg.render import table
+        from kg.model.render import table
 
         rows = ([str(g.iri), str(g.local), str(g.remote), str(g.status)] for g in self.graphs)
         status = "PUT status" if self.action == "pushed" else "status"

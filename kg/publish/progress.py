@@ -110,7 +110,7 @@ class Stages:
     def table(self) -> str:
         """The stage times as a text table, in order of start, with the total (wall, and the
         process's CPU: every thread). A stage's CPU is its own thread's."""
-        from kg.render import table
+        from kg.model.render import table
 
         rows = [
             [

@@ -33,7 +33,7 @@ runs, whatever the focus; and ``focus_nodes`` takes IRIs only, not blank nodes. 
 neighbourhood of a few hundred triples validates in milliseconds (there, the affected IRIs are
 passed as ``focus_nodes``).
 
->>> from kg.validate import load_shapes
+>>> from kg.validation.validate import load_shapes
 >>> print(locality(load_shapes()).explain())
 shapes read at most 2 hops
 """
@@ -57,11 +57,11 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from kg.engines import OxigraphEngine, catalogue_limits, from_oxigraph, to_oxigraph
-from kg.namespaces import RDF, SH
-from kg.queries import Query
-from kg.render import shorten
-from kg.validate import (
+from kg.model.namespaces import RDF, SH
+from kg.model.render import shorten
+from kg.query.engines import OxigraphEngine, catalogue_limits, from_oxigraph, to_oxigraph
+from kg.query.queries import Query
+from kg.validation.validate import (
     DEFAULT_SHACL_ENGINE,
     QUERY_SHAPE_SCHEME,
     SEVERITIES,
@@ -871,14 +871,14 @@ def revalidate(
     engine: str = DEFAULT_SHACL_ENGINE,
 ) -> tuple[ValidationReport, str]:
     """The report of ``store`` after ``changed_triples`` changed, from ``previous`` (the report
-    before, made with the same shapes, queries and ``severity`` by :func:`kg.validate.validate`
-    or by this function: its results are in report order), and a line saying what was done:
-    ``re-validated the 37 nodes the change can reach (shapes read at most 3 hops)``, or
-    ``validated everything: …`` with the reasons.
+    before, made with the same shapes, queries and ``severity`` by
+    :func:`kg.validation.validate.validate` or by this function: its results are in report order),
+    and a line saying what was done: ``re-validated the 37 nodes the change can reach (shapes read
+    at most 3 hops)``, or ``validated everything: …`` with the reasons.
 
     ``store`` holds the data *after* the change, the union in its default graph (as
-    :func:`kg.validate.validate` takes it); ``changed_triples`` are the triples removed and the
-    triples added (either order, as rdflib or pyoxigraph terms). The SHACL results of the
+    :func:`kg.validation.validate.validate` takes it); ``changed_triples`` are the triples removed
+    and the triples added (either order, as rdflib or pyoxigraph terms). The SHACL results of the
     nodes the change can reach (:func:`affected_focus_nodes`) are computed afresh on their
     neighbourhood; every other previous SHACL result is kept; the violation queries run again
     in full. When the shapes are not local (:func:`locality`), the class hierarchy changed, or

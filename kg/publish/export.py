@@ -2,17 +2,17 @@
 
 - ``trig`` and ``nquads`` keep the named graphs (ontology, vocabularies, one per source);
 - ``turtle``, ``nt`` and ``jsonld`` hold the union of all graphs, where every described
-  resource already carries ``prov:wasDerivedFrom`` its source (see :mod:`kg.dataset`);
+  resource already carries ``prov:wasDerivedFrom`` its source (see :mod:`kg.model.dataset`);
 - ``jsonld`` is compact, with the project's context inlined; ``frame=KIND`` gives a framed view
-  instead (see :mod:`kg.jsonld`).
+  instead (see :mod:`kg.model.jsonld`).
 
-Output is canonical (see :mod:`kg.canonical`): sorted, blank nodes labelled by content, only
+Output is canonical (see :mod:`kg.model.canonical`): sorted, blank nodes labelled by content, only
 the project's prefixes, only absolute IRIs. The dataset is canonicalised once per
 :class:`Snapshot`, which every format then reads.
 
 >>> from rdflib import Literal
->>> from kg.dataset import new_dataset
->>> from kg.namespaces import ID, SKOS
+>>> from kg.model.dataset import new_dataset
+>>> from kg.model.namespaces import ID, SKOS
 >>> ds = new_dataset()
 >>> demo = ds.graph(ID["graph/demo"])
 >>> _ = demo.add((ID["organization/oyer"], SKOS.prefLabel, Literal("Øyer", lang="nb")))
@@ -38,13 +38,13 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import Dataset, Graph, URIRef
 
-from kg import canonical
-from kg import jsonld as kg_jsonld
-from kg.canonical import Quad, Triple
 from kg.errors import OutputError
+from kg.model import canonical
+from kg.model import jsonld as kg_jsonld
+from kg.model.canonical import Quad, Triple
 
 if TYPE_CHECKING:
-    from kg.store import LoadedStore
+    from kg.model.store import LoadedStore
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ FORMATS: dict[str, Format] = {
 
 class Snapshot:
     """A dataset canonicalised once, as sorted N-Triples lines per graph, which every format
-    then reads (see :mod:`kg.canonical`, "the same documents from N-Triples lines").
+    then reads (see :mod:`kg.model.canonical`, "the same documents from N-Triples lines").
 
     Take a snapshot of a dataset that will not change while it is exported:
     :meth:`of` for an rdflib dataset or graph, :meth:`of_store` for a loaded store (the build's
@@ -107,7 +107,7 @@ class Snapshot:
 
     def check_iris(self) -> None:
         """Refuse a ``file:`` IRI (what a relative IRI in a data file resolves to), as
-        :func:`kg.canonical.check_iri` does for each term of an rdflib snapshot."""
+        :func:`kg.model.canonical.check_iri` does for each term of an rdflib snapshot."""
         for lines in self.graphs.values():
             for line in lines:
                 found = _FILE_IRI.search(line)

@@ -1,6 +1,6 @@
 """Bounds on parsing untrusted RDF: size, literal length, nesting, DTDs, and time.
 
-Every data, ontology and shapes file reaches rdflib through :func:`kg.dataset.parse_file`,
+Every data, ontology and shapes file reaches rdflib through :func:`kg.model.dataset.parse_file`,
 which first reads it with :func:`read_bounded` and checks it with :func:`check_syntax`, then
 parses it within :func:`deadline`. Each bound gives one :class:`~kg.errors.LoadError` naming
 the file (and the line where the bytes tell it), so ``kg`` prints one line and exits 2:
