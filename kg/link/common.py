@@ -29,10 +29,10 @@ from typing import Any
 from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from kg import canonical
 from kg.errors import LoadError
-from kg.export import write_atomic
-from kg.namespaces import ADMS, DCAT, DCTERMS, FOAF, ID, PREFIXES, PROV, SG, SKOS, TIME, VOCAB
+from kg.model import canonical
+from kg.model.namespaces import ADMS, DCAT, DCTERMS, FOAF, ID, PREFIXES, PROV, SG, SKOS, TIME, VOCAB
+from kg.publish.export import write_atomic
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 
@@ -139,7 +139,8 @@ class GraphBuilder:
                 iri,
                 RDFS.comment,
                 Literal(
-                    f"By {day} at the latest: the first day the source covers; it may have begun earlier.",
+                    f"By {day} at the latest: the first day the source covers;"
+                    " it may have begun earlier.",
                     lang="en",
                 ),
             )

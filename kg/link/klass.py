@@ -50,7 +50,7 @@ from kg.link.common import (
     orgnr_valid,
     slug,
 )
-from kg.namespaces import CV, DCTERMS, ID, ORG, SCHEMA, SG, SKOS, VOCAB
+from kg.model.namespaces import CV, DCTERMS, ID, ORG, SCHEMA, SG, SKOS, VOCAB
 
 KOMM = VOCAB["organisation-form/KOMM"]
 FYLK = VOCAB["organisation-form/FYLK"]
@@ -555,7 +555,8 @@ def _municipality_iri(
 
 
 _COUNTY = re.compile(
-    r"(?<!\d)(\d{2}) ((?:[A-ZÆØÅ][\w-]*)(?: og [A-ZÆØÅ][\w-]*)?)(?= fylke|,| deles|\.| og \d| slått)"
+    r"(?<!\d)(\d{2}) ((?:[A-ZÆØÅ][\w-]*)(?: og [A-ZÆØÅ][\w-]*)?)"
+    r"(?= fylke|,| deles|\.| og \d| slått)"
 )
 
 
@@ -566,7 +567,8 @@ def county_names(version: Version) -> dict[str, str]:
     >>> county_names(Version(Path("x"), "", "2024-01-01", None, {},
     ...     "30 Viken deles i 31 Østfold fylke og 32 Akershus fylke. 38 Vestfold og Telemark"
     ...     " fylke deles i 39 Vestfold fylke.", ""))
-    {'30': 'Viken', '31': 'Østfold', '32': 'Akershus', '38': 'Vestfold og Telemark', '39': 'Vestfold'}
+    {'30': 'Viken', '31': 'Østfold', '32': 'Akershus', '38': 'Vestfold og Telemark', '39':
+    'Vestfold'}
     """
     found: dict[str, str] = {}
     for sentence in re.split(r"(?<=\.)\s+", version.introduction):
