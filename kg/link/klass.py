@@ -345,14 +345,14 @@ def build_131(klass: Klass, index: Municipalities, read_on: str, report: Report)
     # Who is who: follow the codes in order of their first day.
     holder: dict[str, Municipality] = {}
     for code in sorted(runs, key=lambda c: (start[c], c)):
-        change = by_new.get((start[code], code))
-        if change is not None and start[code] != first_day:
-            olds = change.olds
+        made_by = by_new.get((start[code], code))
+        if made_by is not None and start[code] != first_day:
+            olds = made_by.olds
             if (
                 len(olds) == 1
-                and len(change.news) == 1
+                and len(made_by.news) == 1
                 and olds[0] in holder
-                and end.get(olds[0]) == change.date
+                and end.get(olds[0]) == made_by.date
             ):
                 municipality = holder[olds[0]]
                 municipality.codes.append(code)
@@ -480,16 +480,16 @@ def build_131(klass: Klass, index: Municipalities, read_on: str, report: Report)
             graph.add(event, RDF.type, type_)
         graph.add(event, RDF.type, ORG.ChangeEvent)
         graph.add(event, DCTERMS.date, Literal(change.date, datatype=XSD.date))
-        olds = [holder[c] for c in change.olds if c in holder]
-        news = [holder[c] for c in change.news if c in holder]
-        for m in olds:
+        before = [holder[c] for c in change.olds if c in holder]
+        after = [holder[c] for c in change.news if c in holder]
+        for m in before:
             assert m.iri is not None
             graph.add(event, ORG.originalOrganization, m.iri)
             graph.add(m.iri, ORG.changedBy, event)
-        for m in news:
+        for m in after:
             assert m.iri is not None
             graph.add(event, ORG.resultingOrganization, m.iri)
-            if m not in olds:
+            if m not in before:
                 graph.add(m.iri, ORG.resultedFrom, event)
         for code in change.olds:
             if end.get(code) == change.date:
@@ -518,7 +518,7 @@ def build_131(klass: Klass, index: Municipalities, read_on: str, report: Report)
     report.count("code changes", len(klass.changes))
 
     _counties(graph, versions, runs, start, end, index, report)
-    skipped = sum(1 for v in versions if v.path)  # every version lists 9999
+    skipped = len(versions)  # every version lists 9999
     report.find(
         versions[0].path,
         None,
