@@ -397,6 +397,18 @@ def build(
             description=description,
         )
     )
+    # No address of the dataset is in the files read: the source is cited by publisher, title,
+    # channel and update day (meta.xml).
+    updated = f", oppdatert {meta[1]}" if meta is not None else ""
+    graph.add(
+        graph.source,
+        DCTERMS.bibliographicCitation,
+        Literal(
+            "Barne-, ungdoms- og familiedirektoratet (Bufdir): «Interkommunale samarbeid på"
+            f" barnevernsområdet 2023», datasett på Datahotellet{updated}"
+            f" ({', '.join(p.name for p in files)})."
+        ),
+    )
     arrangements = 0
     links = 0
     seen: dict[URIRef, int] = {}
