@@ -504,6 +504,12 @@ def build_131(klass: Klass, index: Municipalities, read_on: str, report: Report)
         graph.add(event, RDFS.label, Literal(f"Kommuneendring {change.date}: {text}", lang="nb"))
         graph.add(event, RDFS.label, Literal(f"Municipal change {change.date}: {text}", lang="en"))
         for r in change.rows:
+            if r["oldCode"] != r["newCode"]:
+                graph.add(
+                    ID[f"identifier/kommunenummer-{r['newCode']}"],
+                    DCTERMS.replaces,
+                    ID[f"identifier/kommunenummer-{r['oldCode']}"],
+                )
             row = ID[f"code-change/kommune-{change.date}-{r['oldCode']}-{r['newCode']}"]
             graph.add(row, RDF.type, SG.CodeChange)
             graph.add(row, DCTERMS.isPartOf, event)

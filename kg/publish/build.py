@@ -116,6 +116,20 @@ def _crosswalk(build_input: BuildInput) -> bytes | None:
     return result.to_csv().encode("utf-8")
 
 
+HISTORY_QUERY = "municipality-history"
+"""The named query whose answer is ``municipality-history.csv``."""
+
+
+def _history(build_input: BuildInput) -> bytes | None:
+    """Every municipality number since 1971 with its names, period, successors and the numbers
+    it is now, as SPARQL CSV (the columns are the query's: docs/national-graph.md)."""
+    path = paths.QUERIES_DIR / f"{HISTORY_QUERY}.rq"
+    if not path.is_file():
+        return None
+    result = run(load_query(path), build_input.engine())
+    return result.to_csv().encode("utf-8")
+
+
 WRITERS: list[tuple[str, Writer]] = [
     *((f"{BASENAME}{f.suffix}", _format_writer(name)) for name, f in FORMATS.items()),
     *((f"frames/{kind}.jsonld", _frame_writer(kind)) for kind in kg_jsonld.FRAME_KINDS),
@@ -123,6 +137,7 @@ WRITERS: list[tuple[str, Writer]] = [
     ("ontology.ttl", _ontology),
     ("shapes.ttl", _shapes),
     ("crosswalk.csv", _crosswalk),
+    ("municipality-history.csv", _history),
 ]
 """``(file name in dist/, writer)``, in the order they are rendered."""
 
