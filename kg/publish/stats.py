@@ -62,6 +62,8 @@ class GraphCount:
     """``source``, ``ontology``, ``vocabularies``, ``default`` or ``other``."""
     source: URIRef | None
     triples: int
+    adds: tuple[tuple[URIRef, int], ...] = ()
+    """What the graph adds: its main kinds of things (class → resources typed so in it)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,35 @@ SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
 """
 
 
+GRAPH_CLASSES = """
+SELECT ?g ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?class } FILTER(isIRI(?class)) }
+GROUP BY ?g ?class
+"""
+
+HELPER_CLASSES = {
+    "http://www.w3.org/2006/time#Interval",
+    "http://www.w3.org/2006/time#Instant",
+    "http://www.w3.org/ns/prov#Entity",
+    "http://spdx.org/rdf/terms#Checksum",
+    "https://w3id.org/samarbeidsgrafen/ontology#SourceGraph",
+    "https://w3id.org/samarbeidsgrafen/ontology#SourceDocument",
+    "http://www.w3.org/ns/org#FormalOrganization",
+    "http://data.europa.eu/m8g/PublicOrganisation",
+    "http://www.w3.org/ns/legal#LegalEntity",
+    "http://www.w3.org/ns/org#OrganizationalCollaboration",
+}
+"""Classes left out of a graph's "adds": the parts of the patterns, and the general classes
+every organisation of a more specific kind also has."""
+
+
+def _adds(store: Any) -> dict[str, tuple[tuple[URIRef, int], ...]]:
+    found: dict[str, list[tuple[URIRef, int]]] = defaultdict(list)
+    for row in store.query(GRAPH_CLASSES):
+        if row["class"].value not in HELPER_CLASSES:
+            found[row["g"].value].append((URIRef(row["class"].value), int(row["n"].value)))
+    return {g: tuple(sorted(c, key=lambda i: (-i[1], shorten(i[0])))[:4]) for g, c in found.items()}
+
+
 def summarize_store(
     store: Any, report: ValidationReport | None = None, triples: int | None = None
 ) -> Summary:
@@ -147,6 +178,7 @@ def summarize_store(
         if isinstance(row["source"], ox.NamedNode):
             sources[row["g"].value].append(row["source"].value)
         kinds[row["g"].value] = kinds.get(row["g"].value, False) or row["isSource"].value == "true"
+    adds = _adds(store)
     graphs: list[GraphCount] = []
     for iri, size in sizes.items():
         if URIRef(iri) in MODEL_GRAPHS:
@@ -154,7 +186,8 @@ def summarize_store(
             continue
         found = sorted(sources.get(iri, []))
         kind = "source" if kinds.get(iri) else "other"
-        graphs.append(GraphCount(URIRef(iri), kind, URIRef(found[0]) if found else None, size))
+        source = URIRef(found[0]) if found else None
+        graphs.append(GraphCount(URIRef(iri), kind, source, size, adds.get(iri, ())))
     order = {"source": 0, "other": 1, "default": 2, "ontology": 3, "vocabularies": 4}
     graphs.sort(key=lambda g: (order[g.kind], str(g.iri or "")))
     counted = [
@@ -182,9 +215,15 @@ def render_summary(summary: Summary, validation_note: str | None = None) -> str:
     lines = [f"{summary.triples} triples in {count} graph{'' if count == 1 else 's'}", ""]
     lines.append(
         table(
-            ["graph", "kind", "source", "triples"],
+            ["graph", "kind", "source", "triples", "adds"],
             (
-                [shorten(g.iri) or "(default)", g.kind, shorten(g.source), str(g.triples)]
+                [
+                    shorten(g.iri) or "(default)",
+                    g.kind,
+                    shorten(g.source),
+                    str(g.triples),
+                    ", ".join(f"{n} {shorten(c)}" for c, n in g.adds),
+                ]
                 for g in summary.graphs
             ),
         )
