@@ -75,19 +75,25 @@ def read_json(path: Path) -> Any:
         line = data[: exc.start].count(b"\n") + 1
         raise LoadError(
             str(path),
-            f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
             line=line,
             hint="the KLASS API answers UTF-8 JSON; fetch the file again or convert it",
         ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
+        if exc.msg.startswith("Unterminated string"):
+            what = "a string begins here and is never closed"
+        elif exc.pos >= len(text.rstrip()):
+            what = "the file ends before the JSON does"
+        else:
+            what = exc.msg[:1].lower() + exc.msg[1:]
         raise LoadError(
             str(path),
-            f"malformed JSON: {exc.msg}",
+            f"malformed JSON: {what}",
             line=exc.lineno,
             column=exc.colno,
-            hint="the file is not a whole KLASS API answer; fetch it again",
+            hint="the file is not a whole KLASS API answer: fetch it again",
         ) from None
 
 
@@ -653,10 +659,12 @@ def read_1236(path: Path) -> list[tuple[int, str, str, str, str]]:
     data = path.read_bytes()
     try:
         data.decode("utf-8")
-        if any(b > 0x7F for b in data):
+        first = next((i for i, b in enumerate(data) if b > 0x7F), None)
+        if first is not None:
             raise LoadError(
                 str(path),
                 "the file is UTF-8; table 1236 is exported by SSB in cp1252",
+                line=data[:first].count(b"\n") + 1,
                 hint="give the file as SSB exports it, or convert it with iconv -t cp1252",
             )
     except UnicodeDecodeError:
