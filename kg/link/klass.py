@@ -35,7 +35,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from kg.errors import LoadError
+from kg.errors import EndpointError, LoadError
 from kg.link.common import (
     CC_BY_4,
     FYLKESNUMMER,
@@ -646,6 +646,136 @@ def _counties(
             )
         made += 1
     report.count("county municipalities", made)
+
+
+# --------------------------------------------------------------------------------------------
+# --online: the same files from the KLASS API
+
+API_URL = "https://data.ssb.no/api/klass/v1"
+"""The public KLASS API (``kg link klass --online --api-url`` points elsewhere)."""
+CLASSIFICATION = "131"
+SINCE = "1971-01-01"
+"""The first day read: versions valid on or after it, and the code changes from it."""
+TIMEOUT = 60.0
+"""Seconds one request may take."""
+PROJECT_URL = "https://w3id.org/samarbeidsgrafen"
+
+
+def _user_agent() -> str:
+    from kg import __version__
+
+    return f"samarbeidsgrafen/{__version__} (kg link klass --online; {PROJECT_URL})"
+
+
+def fetch(
+    args: Sequence[Path],
+    cache: Path,
+    api_url: str | None = None,
+    delay: float = 1.0,
+    today: str | None = None,
+) -> list[Path]:
+    """Fetch classification 131 from the KLASS API into ``cache`` and return its files (and
+    ``args``, the other files given, after them) for :func:`import_files`.
+
+    Three kinds of answer, each kept as the API gives it: the classification
+    (``{api}/classifications/131`` → ``131.json``), each of its versions valid on or after
+    :data:`SINCE` (``{api}/versions/{id}``, the version's ``_links.self.href`` where it lies
+    under ``api``, → ``{version name}.json``, as ``Kommuneinndeling 2024.json``) and the code
+    changes (``{api}/classifications/131/changes?from=1971-01-01&to={today}`` →
+    ``changetables.json``). An answer already in ``cache`` is not asked for again (delete the
+    cache to read the API afresh); ``delay`` seconds pass between two requests. The answers
+    are written (atomically) only once all of them were fetched and each is a JSON object:
+    an error leaves the cache as it was. Raises :class:`EndpointError`.
+    """
+    import time
+    from datetime import UTC, datetime
+
+    from kg.publish.export import write_atomic
+
+    api = (api_url or API_URL).rstrip("/")
+    day = today or datetime.now(UTC).date().isoformat()
+    fresh: dict[Path, bytes] = {}
+    sent = 0
+
+    def answer(url: str, path: Path) -> dict[str, Any]:
+        nonlocal sent
+        if path.is_file():
+            data = path.read_bytes()
+        else:
+            if sent and delay > 0:
+                time.sleep(delay)
+            sent += 1
+            data = _get(url)
+            fresh[path] = data
+        try:
+            doc = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _not_json(url, path, exc) from None
+        if not isinstance(doc, dict):
+            raise _not_json(url, path, None)
+        return doc
+
+    classification = answer(
+        f"{api}/classifications/{CLASSIFICATION}", cache / f"{CLASSIFICATION}.json"
+    )
+    versions = classification.get("versions")
+    if not isinstance(versions, list):
+        raise EndpointError(
+            f"{api}/classifications/{CLASSIFICATION}",
+            "the answer is not a KLASS classification (no versions): is --api-url the KLASS API"
+            " (…/api/klass/v1)?",
+        )
+    files = [cache / f"{CLASSIFICATION}.json"]
+    for version in versions:
+        valid_from, valid_to = version.get("validFrom"), version.get("validTo")
+        if not isinstance(valid_from, str) or valid_from > day:
+            continue
+        if isinstance(valid_to, str) and valid_to <= SINCE:
+            continue
+        name = str(version.get("name") or f"version {version.get('id')}")
+        href = str(((version.get("_links") or {}).get("self") or {}).get("href") or "")
+        url = href if href.startswith(api + "/") else f"{api}/versions/{version.get('id')}"
+        path = cache / f"{name.replace('/', '-')}.json"
+        answer(url, path)
+        files.append(path)
+    changes = cache / "changetables.json"
+    answer(f"{api}/classifications/{CLASSIFICATION}/changes?from={SINCE}&to={day}", changes)
+    files.append(changes)
+    for path, data in fresh.items():
+        write_atomic(path, data)
+    return files + [p for p in args if p not in files]
+
+
+def _get(url: str) -> bytes:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        url, headers={"Accept": "application/json", "User-Agent": _user_agent()}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            data: bytes = response.read()
+            return data
+    except urllib.error.HTTPError as exc:
+        body = exc.read(2000).decode("utf-8", "replace")
+        raise EndpointError(
+            url, "the KLASS API answered with an error (try again later)", exc.code, body
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise EndpointError(
+            url, f"cannot reach the KLASS API: {reason} (check the network or --api-url)"
+        ) from None
+
+
+def _not_json(url: str, path: Path, exc: Exception | None) -> EndpointError:
+    what = "not JSON" if exc is not None else "not a JSON object"
+    if path.is_file():
+        return EndpointError(url, f"the cached {path} is {what} (delete it to fetch it again)")
+    return EndpointError(
+        url, f"the answer is {what}, not a KLASS answer (is --api-url the KLASS API, …/klass/v1?)"
+    )
 
 
 # --------------------------------------------------------------------------------------------
