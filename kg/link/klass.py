@@ -106,6 +106,8 @@ class Version:
     items: dict[str, str]
     introduction: str
     last_modified: str
+    unknown: str | None = None
+    """The name of the code 9999 where the version lists it (left out of ``items``)."""
 
 
 @dataclass
@@ -127,11 +129,13 @@ class Klass:
 
 def _version(path: Path, doc: dict[str, Any], report: Report) -> Version:
     items: dict[str, str] = {}
+    unknown: str | None = None
     for index, item in enumerate(doc["classificationItems"]):
         code, name = item.get("code"), item.get("name")
         if not isinstance(code, str) or not isinstance(name, str):
             raise LoadError(str(path), f"classificationItems[{index}] has no code and name")
         if code == UNKNOWN_CODE:
+            unknown = name.strip()
             continue
         if name != name.strip():
             report.find(
@@ -153,6 +157,7 @@ def _version(path: Path, doc: dict[str, Any], report: Report) -> Version:
         items,
         doc.get("introduction") or "",
         str(doc.get("lastModified") or "")[:10],
+        unknown,
     )
 
 
@@ -524,14 +529,21 @@ def build_131(klass: Klass, index: Municipalities, read_on: str, report: Report)
     report.count("code changes", len(klass.changes))
 
     _counties(graph, versions, runs, start, end, index, report)
-    skipped = len(versions)  # every version lists 9999
-    report.find(
-        versions[0].path,
-        None,
-        "skipped",
-        f"{UNKNOWN_CODE} Uoppgitt (not given), in each of the {skipped} versions",
-        "not a municipality: left out",
-    )
+    listing = [v for v in versions if v.unknown is not None]
+    if listing:
+        unknown = " / ".join(sorted({v.unknown or "" for v in listing}))
+        where = (
+            f"in each of the {len(versions)} versions"
+            if len(listing) == len(versions)
+            else f"in {len(listing)} of the {len(versions)} versions"
+        )
+        report.find(
+            listing[0].path,
+            None,
+            "skipped",
+            f"{UNKNOWN_CODE} {unknown} (not given), {where}",
+            "not a municipality: left out",
+        )
     return graph
 
 
