@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -649,8 +650,11 @@ def test_json_that_is_not_a_klass_answer_is_refused(project: Path, tmp_path: Pat
 class Api:
     url: str
     requests: list[tuple[str, dict[str, list[str]], str, str]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
     fail: str | None = None
     """A path answered with HTTP 500."""
+    garbage: str | None = None
+    """A path answered with a page that is not JSON."""
 
 
 @pytest.fixture
@@ -670,6 +674,7 @@ def api() -> Iterator[Api]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             url = urlsplit(self.path)
+            state.times.append(time.monotonic())
             state.requests.append(
                 (
                     url.path,
@@ -682,6 +687,8 @@ def api() -> Iterator[Api]:
             status = 200 if body is not None else 404
             if state.fail == url.path:
                 status, body = 500, b"Internal Server Error"
+            if state.garbage == url.path:
+                body = b"<html><body>Vedlikehold</body></html>"
             self.send_response(status)
             self.send_header("Content-Type", "application/json;charset=UTF-8")
             self.send_header("Content-Length", str(len(body or b"")))
@@ -703,9 +710,12 @@ def api() -> Iterator[Api]:
         thread.join(10)
 
 
+DELAY = 0.2
+
+
 def online(api: Api, cache: Path, data: Path, *args: Path, root: Path | None = None) -> Any:
     return link(
-        "--online", "--api-url", api.url, "--cache", str(cache), "--delay", "0.01", *args,
+        "--online", "--api-url", api.url, "--cache", str(cache), "--delay", str(DELAY), *args,
         data=data, root=root,
     )  # fmt: skip
 
@@ -732,6 +742,8 @@ def test_online_fetches_caches_and_imports(api: Api, imported: Imported, tmp_pat
             "application/json",
         ),
     ]
+    gaps = [b - a for a, b in zip(api.times, api.times[1:], strict=False)]
+    assert min(gaps) >= DELAY * 0.9, gaps
     assert {agent for *_, agent in api.requests} == {
         "samarbeidsgrafen/0.1.0 (kg link klass --online; https://w3id.org/samarbeidsgrafen)"
     }
@@ -772,3 +784,18 @@ def test_online_error_answer_is_refused_and_writes_nothing(
     assert _tree(project) == before
     assert not cache.exists()
     assert len(api.requests) == 4
+
+
+def test_online_answer_that_is_not_json_is_refused(api: Api, project: Path, tmp_path: Path) -> None:
+    api.garbage = "/api/klass/v1/classifications/131/changes"
+    cache = tmp_path / "cache"
+    before = _tree(project)
+    done = online(api, cache, project / "data", root=project)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        f"kg: error: {api.url}/classifications/131/changes?from=1971-01-01&to="
+        f"{api.requests[-1][1]['to'][0]}: the answer is not JSON, not a KLASS answer (is"
+        " --api-url the KLASS API, …/klass/v1?)"
+    ]
+    assert _tree(project) == before
+    assert not cache.exists()
