@@ -651,6 +651,8 @@ class Api:
     url: str
     requests: list[tuple[str, dict[str, list[str]], str, str]] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
+    answers: dict[str, bytes] = field(default_factory=dict)
+    """Path → body."""
     fail: str | None = None
     """A path answered with HTTP 500."""
     garbage: str | None = None
@@ -669,7 +671,7 @@ def api() -> Iterator[Api]:
         "/api/klass/v1/classifications/131/changes": (FIXTURES / "changetables.json").read_bytes(),
         **{f"/api/klass/v1/versions/{i}": data for i, data in by_id.items()},
     }
-    state = Api("")
+    state = Api("", answers=answers)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
@@ -683,7 +685,7 @@ def api() -> Iterator[Api]:
                     self.headers.get("User-Agent", ""),
                 )
             )
-            body = answers.get(url.path)
+            body = state.answers.get(url.path)
             status = 200 if body is not None else 404
             if state.fail == url.path:
                 status, body = 500, b"Internal Server Error"
@@ -796,6 +798,41 @@ def test_online_answer_that_is_not_json_is_refused(api: Api, project: Path, tmp_
         f"kg: error: {api.url}/classifications/131/changes?from=1971-01-01&to="
         f"{api.requests[-1][1]['to'][0]}: the answer is not JSON, not a KLASS answer (is"
         " --api-url the KLASS API, …/klass/v1?)"
+    ]
+    assert _tree(project) == before
+    assert not cache.exists()
+
+
+def _classification_with(api: Api, **changes: Any) -> None:
+    """The classification the API answers, with version 1102 (2019) changed."""
+    path = "/api/klass/v1/classifications/131"
+    doc = json.loads(api.answers[path])
+    for version in doc["versions"]:
+        if version["id"] == 1102:
+            version.update(changes)
+    api.answers[path] = json.dumps(doc, ensure_ascii=False).encode()
+
+
+def test_online_names_from_the_api_stay_in_the_cache(api: Api, tmp_path: Path) -> None:
+    _classification_with(api, name="../../Kommuneinndeling 2019")
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    done = online(api, cache, data)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in cache.iterdir()) == sorted(p.name for p in KLASS_FILES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "data"]
+
+
+def test_online_version_without_a_numeric_id_is_refused(
+    api: Api, project: Path, tmp_path: Path
+) -> None:
+    _classification_with(api, id="1102/../../x")
+    cache = tmp_path / "cache"
+    before = _tree(project)
+    done = online(api, cache, project / "data", root=project)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        f"kg: error: {api.url}/classifications/131: versions[0] has no numeric id: not a KLASS"
+        " classification"
     ]
     assert _tree(project) == before
     assert not cache.exists()

@@ -738,16 +738,26 @@ def fetch(
             " (…/api/klass/v1)?",
         )
     files = [cache / f"{CLASSIFICATION}.json"]
-    for version in versions:
+    for index, version in enumerate(versions):
+        ident = str(version.get("id")) if isinstance(version, dict) else ""
+        if not re.fullmatch(r"\d{1,9}", ident):
+            raise EndpointError(
+                f"{api}/classifications/{CLASSIFICATION}",
+                f"versions[{index}] has no numeric id: not a KLASS classification",
+            )
         valid_from, valid_to = version.get("validFrom"), version.get("validTo")
         if not isinstance(valid_from, str) or valid_from > day:
             continue
         if isinstance(valid_to, str) and valid_to <= SINCE:
             continue
-        name = str(version.get("name") or f"version {version.get('id')}")
+        # The file is named as offline (``Kommuneinndeling 2024.json``); nothing in a name
+        # the API gives can lead out of the cache.
+        name = re.sub(r"[^\w .()-]+", "-", str(version.get("name") or "")).strip(" .-")
         href = str(((version.get("_links") or {}).get("self") or {}).get("href") or "")
-        url = href if href.startswith(api + "/") else f"{api}/versions/{version.get('id')}"
-        path = cache / f"{name.replace('/', '-')}.json"
+        url = href if href.startswith(api + "/") else f"{api}/versions/{ident}"
+        path = cache / f"{name or 'version ' + ident}.json"
+        if path in files:  # two versions of one name: the id tells them apart
+            path = cache / f"{name} {ident}.json"
         answer(url, path)
         files.append(path)
     changes = cache / "changetables.json"
