@@ -35,7 +35,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from kg.errors import LoadError
+from kg.errors import EndpointError, LoadError
 from kg.link.common import (
     CC_BY_4,
     FYLKESNUMMER,
@@ -75,19 +75,25 @@ def read_json(path: Path) -> Any:
         line = data[: exc.start].count(b"\n") + 1
         raise LoadError(
             str(path),
-            f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
             line=line,
             hint="the KLASS API answers UTF-8 JSON; fetch the file again or convert it",
         ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
+        if exc.msg.startswith("Unterminated string"):
+            what = "a string begins here and is never closed"
+        elif exc.pos >= len(text.rstrip()):
+            what = "the file ends before the JSON does"
+        else:
+            what = exc.msg[:1].lower() + exc.msg[1:]
         raise LoadError(
             str(path),
-            f"malformed JSON: {exc.msg}",
+            f"malformed JSON: {what}",
             line=exc.lineno,
             column=exc.colno,
-            hint="the file is not a whole KLASS API answer; fetch it again",
+            hint="the file is not a whole KLASS API answer: fetch it again",
         ) from None
 
 
@@ -100,6 +106,8 @@ class Version:
     items: dict[str, str]
     introduction: str
     last_modified: str
+    unknown: str | None = None
+    """The name of the code 9999 where the version lists it (left out of ``items``)."""
 
 
 @dataclass
@@ -121,11 +129,13 @@ class Klass:
 
 def _version(path: Path, doc: dict[str, Any], report: Report) -> Version:
     items: dict[str, str] = {}
+    unknown: str | None = None
     for index, item in enumerate(doc["classificationItems"]):
         code, name = item.get("code"), item.get("name")
         if not isinstance(code, str) or not isinstance(name, str):
             raise LoadError(str(path), f"classificationItems[{index}] has no code and name")
         if code == UNKNOWN_CODE:
+            unknown = name.strip()
             continue
         if name != name.strip():
             report.find(
@@ -147,6 +157,7 @@ def _version(path: Path, doc: dict[str, Any], report: Report) -> Version:
         items,
         doc.get("introduction") or "",
         str(doc.get("lastModified") or "")[:10],
+        unknown,
     )
 
 
@@ -524,14 +535,21 @@ def build_131(klass: Klass, index: Municipalities, read_on: str, report: Report)
     report.count("code changes", len(klass.changes))
 
     _counties(graph, versions, runs, start, end, index, report)
-    skipped = len(versions)  # every version lists 9999
-    report.find(
-        versions[0].path,
-        None,
-        "skipped",
-        f"{UNKNOWN_CODE} Uoppgitt (not given), in each of the {skipped} versions",
-        "not a municipality: left out",
-    )
+    listing = [v for v in versions if v.unknown is not None]
+    if listing:
+        unknown = " / ".join(sorted({v.unknown or "" for v in listing}))
+        where = (
+            f"in each of the {len(versions)} versions"
+            if len(listing) == len(versions)
+            else f"in {len(listing)} of the {len(versions)} versions"
+        )
+        report.find(
+            listing[0].path,
+            None,
+            "skipped",
+            f"{UNKNOWN_CODE} {unknown} (not given), {where}",
+            "not a municipality: left out",
+        )
     return graph
 
 
@@ -649,6 +667,146 @@ def _counties(
 
 
 # --------------------------------------------------------------------------------------------
+# --online: the same files from the KLASS API
+
+API_URL = "https://data.ssb.no/api/klass/v1"
+"""The public KLASS API (``kg link klass --online --api-url`` points elsewhere)."""
+CLASSIFICATION = "131"
+SINCE = "1971-01-01"
+"""The first day read: versions valid on or after it, and the code changes from it."""
+TIMEOUT = 60.0
+"""Seconds one request may take."""
+PROJECT_URL = "https://w3id.org/samarbeidsgrafen"
+
+
+def _user_agent() -> str:
+    from kg import __version__
+
+    return f"samarbeidsgrafen/{__version__} (kg link klass --online; {PROJECT_URL})"
+
+
+def fetch(
+    args: Sequence[Path],
+    cache: Path,
+    api_url: str | None = None,
+    delay: float = 1.0,
+    today: str | None = None,
+) -> list[Path]:
+    """Fetch classification 131 from the KLASS API into ``cache`` and return its files (and
+    ``args``, the other files given, after them) for :func:`import_files`.
+
+    Three kinds of answer, each kept as the API gives it: the classification
+    (``{api}/classifications/131`` → ``131.json``), each of its versions valid on or after
+    :data:`SINCE` (``{api}/versions/{id}``, the version's ``_links.self.href`` where it lies
+    under ``api``, → ``{version name}.json``, as ``Kommuneinndeling 2024.json``) and the code
+    changes (``{api}/classifications/131/changes?from=1971-01-01&to={today}`` →
+    ``changetables.json``). An answer already in ``cache`` is not asked for again (delete the
+    cache to read the API afresh); ``delay`` seconds pass between two requests. The answers
+    are written (atomically) only once all of them were fetched and each is a JSON object:
+    an error leaves the cache as it was. Raises :class:`EndpointError`.
+    """
+    import time
+    from datetime import UTC, datetime
+
+    from kg.publish.export import write_atomic
+
+    api = (api_url or API_URL).rstrip("/")
+    day = today or datetime.now(UTC).date().isoformat()
+    fresh: dict[Path, bytes] = {}
+    sent = 0
+
+    def answer(url: str, path: Path) -> dict[str, Any]:
+        nonlocal sent
+        if path.is_file():
+            data = path.read_bytes()
+        else:
+            if sent and delay > 0:
+                time.sleep(delay)
+            sent += 1
+            data = _get(url)
+            fresh[path] = data
+        try:
+            doc = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _not_json(url, path, exc) from None
+        if not isinstance(doc, dict):
+            raise _not_json(url, path, None)
+        return doc
+
+    classification = answer(
+        f"{api}/classifications/{CLASSIFICATION}", cache / f"{CLASSIFICATION}.json"
+    )
+    versions = classification.get("versions")
+    if not isinstance(versions, list):
+        raise EndpointError(
+            f"{api}/classifications/{CLASSIFICATION}",
+            "the answer is not a KLASS classification (no versions): is --api-url the KLASS API"
+            " (…/api/klass/v1)?",
+        )
+    files = [cache / f"{CLASSIFICATION}.json"]
+    for index, version in enumerate(versions):
+        ident = str(version.get("id")) if isinstance(version, dict) else ""
+        if not re.fullmatch(r"\d{1,9}", ident):
+            raise EndpointError(
+                f"{api}/classifications/{CLASSIFICATION}",
+                f"versions[{index}] has no numeric id: not a KLASS classification",
+            )
+        valid_from, valid_to = version.get("validFrom"), version.get("validTo")
+        if not isinstance(valid_from, str) or valid_from > day:
+            continue
+        if isinstance(valid_to, str) and valid_to <= SINCE:
+            continue
+        # The file is named as offline (``Kommuneinndeling 2024.json``); nothing in a name
+        # the API gives can lead out of the cache.
+        name = re.sub(r"[^\w .()-]+", "-", str(version.get("name") or "")).strip(" .-")
+        href = str(((version.get("_links") or {}).get("self") or {}).get("href") or "")
+        url = href if href.startswith(api + "/") else f"{api}/versions/{ident}"
+        path = cache / f"{name or 'version ' + ident}.json"
+        if path in files:  # two versions of one name: the id tells them apart
+            path = cache / f"{name} {ident}.json"
+        answer(url, path)
+        files.append(path)
+    changes = cache / "changetables.json"
+    answer(f"{api}/classifications/{CLASSIFICATION}/changes?from={SINCE}&to={day}", changes)
+    files.append(changes)
+    for path, data in fresh.items():
+        write_atomic(path, data)
+    return files + [p for p in args if p not in files]
+
+
+def _get(url: str) -> bytes:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        url, headers={"Accept": "application/json", "User-Agent": _user_agent()}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            data: bytes = response.read()
+            return data
+    except urllib.error.HTTPError as exc:
+        body = exc.read(2000).decode("utf-8", "replace")
+        raise EndpointError(
+            url, "the KLASS API answered with an error (try again later)", exc.code, body
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise EndpointError(
+            url, f"cannot reach the KLASS API: {reason} (check the network or --api-url)"
+        ) from None
+
+
+def _not_json(url: str, path: Path, exc: Exception | None) -> EndpointError:
+    what = "not JSON" if exc is not None else "not a JSON object"
+    if path.is_file():
+        return EndpointError(url, f"the cached {path} is {what} (delete it to fetch it again)")
+    return EndpointError(
+        url, f"the answer is {what}, not a KLASS answer (is --api-url the KLASS API, …/klass/v1?)"
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Table 1236: organisation number → municipality number
 
 
@@ -659,10 +817,12 @@ def read_1236(path: Path) -> list[tuple[int, str, str, str, str]]:
     data = path.read_bytes()
     try:
         data.decode("utf-8")
-        if any(b > 0x7F for b in data):
+        first = next((i for i, b in enumerate(data) if b > 0x7F), None)
+        if first is not None:
             raise LoadError(
                 str(path),
                 "the file is UTF-8; table 1236 is exported by SSB in cp1252",
+                line=data[:first].count(b"\n") + 1,
                 hint="give the file as SSB exports it, or convert it with iconv -t cp1252",
             )
     except UnicodeDecodeError:
