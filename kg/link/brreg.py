@@ -300,9 +300,14 @@ def _stream_entities(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 try:
                     entity, end = decoder.raw_decode(buf, pos)
                     break
-                except json.JSONDecodeError as exc:
-                    if len(buf) - pos > MAX_ENTITY or not refill():
+                except json.JSONDecodeError:
+                    if len(buf) - pos <= MAX_ENTITY and refill():
+                        continue
+                    try:  # refill may have moved the buffer: the error's position, again
+                        decoder.raw_decode(buf, pos)
+                    except json.JSONDecodeError as exc:
                         raise fail(exc.msg, exc.pos) from None
+                    raise
             yield line, entity
             line += buf.count("\n", pos, end)
             pos = end
