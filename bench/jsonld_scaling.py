@@ -3,7 +3,7 @@
 A benchmark, not a test. For synthetic data of about 10k, 30k and 100k triples (model
 included) it writes the compact document and the three framed views both ways, the PyLD path
 (``expand`` → ``pyld_compact`` / ``pyld_frame`` → ``dumps``) and
-:class:`kg.jsonld.JsonLdWriter` (sorted N-Triples lines → bytes), checks that the bytes agree,
+:class:`kg.model.jsonld.JsonLdWriter` (sorted N-Triples lines → bytes), checks that the bytes agree,
 and reports wall time, CPU time and peak memory; then the linear writer alone at about 1M
 triples, from ``/tmp/syn1m/synthetic.trig`` (read, never written).
 
@@ -72,9 +72,9 @@ def peak_mb() -> float:
 
 def model_lines() -> list[str]:
     """The ontology and vocabularies, as kg canonicalises them (blank nodes ``_:c14nN``)."""
-    from kg import canonical
-    from kg.dataset import load_dataset
-    from kg.export import Snapshot
+    from kg.model import canonical
+    from kg.model.dataset import load_dataset
+    from kg.publish.export import Snapshot
 
     triples = Snapshot.of(load_dataset([], with_model=True)).triples
     return canonical.ntriples(triples).splitlines(keepends=True)
@@ -82,9 +82,9 @@ def model_lines() -> list[str]:
 
 def synthetic_lines(work: Path, target: int) -> Path:
     """Sorted canonical lines of the model and synthetic data of about ``target`` triples."""
-    from kg import canonical
-    from kg.dataset import load_dataset
-    from kg.export import Snapshot
+    from kg.model import canonical
+    from kg.model.dataset import load_dataset
+    from kg.publish.export import Snapshot
 
     out = work / f"lines-{target}.nt"
     if out.exists():
@@ -133,7 +133,7 @@ def million_lines(work: Path, trig: Path) -> Path:
 
 
 def child(path_name: str, lines_file: Path) -> dict[str, Any]:
-    from kg import jsonld
+    from kg.model import jsonld
 
     lines = lines_file.read_text(encoding="utf-8").splitlines(keepends=True)
     count = len(lines)
@@ -147,7 +147,7 @@ def child(path_name: str, lines_file: Path) -> dict[str, Any]:
     if path_name == "pyld":
         from rdflib import Graph
 
-        from kg.export import Snapshot
+        from kg.publish.export import Snapshot
 
         graph = Graph().parse(data="".join(lines), format="nt")
         triples = Snapshot.of(graph).triples

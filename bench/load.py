@@ -269,7 +269,7 @@ def main() -> None:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         sys.path.insert(0, str(ROOT))
-        from kg.build import BASENAME, build
+        from kg.publish.build import BASENAME, build
 
         dist = workdir / "dist"
         build(None, dist)

@@ -2,18 +2,18 @@
 
 DATA_DIR's TriG files, the ontology (``ontology/*.ttl``) and the code lists
 (``ontology/vocab/*.ttl``) are loaded into one in-memory :class:`pyoxigraph.Store` with
-pyoxigraph's own parser (``bulk_load``), each in the graph :func:`kg.dataset.load_dataset`
+pyoxigraph's own parser (``bulk_load``), each in the graph :func:`kg.model.dataset.load_dataset`
 gives it; then the union of the named graphs is copied into the default graph, each triple
-once, as :class:`kg.engines.OxigraphEngine` does (so the answers are the engine's). Each named
+once, as :class:`kg.query.engines.OxigraphEngine` does (so the answers are the engine's). Each named
 query runs with its header's example parameters, bound the way the engines bind them (a
-``VALUES`` block, :func:`kg.binding.bind`), or with ``--bind substitutions`` the way the
+``VALUES`` block, :func:`kg.query.binding.bind`), or with ``--bind substitutions`` the way the
 oxigraph engine bound them before (pyoxigraph's ``substitutions``), for comparison.
 
 The figure is the median of ``--repeat`` runs of ``store.query`` with every row (or triple)
 read; parsing the SPARQL text is part of it, the safety check (rdflib) is not. The table gives
 each query's median wall time, its median CPU time (this thread's: steadier than the wall
 clock on a shared machine), its rows and the budget it is held to (100 ms, 3 s for a query
-tagged ``analytics``: see :mod:`kg.queries`), judged on the wall time. ``--before DIR`` times
+tagged ``analytics``: see :mod:`kg.query.queries`), judged on the wall time. ``--before DIR`` times
 older versions of the queries too (bound by ``substitutions``, as the oxigraph engine did),
 their runs interleaved with the new ones'. Nothing here is asserted: timed asserts are flaky
 on a shared machine.
@@ -37,11 +37,12 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg import binding, paths  # noqa: E402
-from kg import queries as catalogue  # noqa: E402
-from kg.dataset import ONTOLOGY_GRAPH, VOCAB_GRAPH  # noqa: E402
-from kg.engines import to_oxigraph  # noqa: E402
-from kg.queries import Query  # noqa: E402
+from kg.model import paths  # noqa: E402
+from kg.model.dataset import ONTOLOGY_GRAPH, VOCAB_GRAPH  # noqa: E402
+from kg.query import binding  # noqa: E402
+from kg.query import queries as catalogue  # noqa: E402
+from kg.query.engines import to_oxigraph  # noqa: E402
+from kg.query.queries import Query  # noqa: E402
 
 QUERY_BUDGET = 0.1
 """Seconds a named query may take at 1M triples."""
@@ -69,7 +70,7 @@ def load_store(data_dir: Path) -> ox.Store:
 def bound_query(query: Query, how: str = "values") -> tuple[str, dict[ox.Variable, Any] | None]:
     """The text that runs for ``query`` with its example parameters, and substitutions if any.
 
-    ``values``: the engines' way (:func:`kg.binding.bind`); ``substitutions``: the text as
+    ``values``: the engines' way (:func:`kg.query.binding.bind`); ``substitutions``: the text as
     checked and the parameters as pyoxigraph substitutions (the oxigraph engine before).
     """
     parsed = catalogue.check_safe(query.full_text)

@@ -437,7 +437,7 @@ def result_format(kind: str) -> str:
 def measure_queries(bench: Bench, size: dict[str, Any]) -> dict[str, Any]:
     """Every named query as a whole ``kg query`` process, ``--list`` and ``--help``, and the
     in-process times (the hook), on the store the builds of ``size`` left."""
-    from kg import queries as catalogue
+    from kg.query import queries as catalogue
 
     folder = bench.work / size["label"]
     data, cache = size["data"], Path(size["cache"])
@@ -490,7 +490,7 @@ def measure_queries(bench: Bench, size: dict[str, Any]) -> dict[str, Any]:
 # ==== HOOK: in-process query times ==========================================================
 # bench/queries.py is written by another engineer; this harness only calls it. The contract
 # assumed here: ``time_queries(store, queries, repeat)`` with ``store`` a read-only
-# ``pyoxigraph.Store`` over the built cache, ``queries`` a list of ``kg.queries.Query`` and
+# ``pyoxigraph.Store`` over the built cache, ``queries`` a list of ``kg.query.queries.Query`` and
 # ``repeat`` the number of runs; it returns, per query (keyed by name, or by the Query), either
 # one time in seconds or the list of the ``repeat`` times. If the contract differs when the
 # two are merged, adapt :func:`_open_store` and :func:`_per_query` only.
@@ -1067,7 +1067,7 @@ def check_query_names(names: list[str] | None) -> str | None:
     """Why ``--queries`` cannot be run (a name not in the catalogue), before the long part."""
     if names is None:
         return None
-    from kg import queries as catalogue
+    from kg.query import queries as catalogue
 
     unknown = [n for n in names if n not in catalogue.catalogue()]
     if unknown:

@@ -9,15 +9,15 @@ peak RSS and its RSS before the step are reported. Sizes are synthetic data from
 Steps:
 
 ``pyshacl-dataset`` / ``turbo-dataset``
-    ``kg.validate.validate(dataset, engine=…, queries=())`` on the rdflib dataset that
-    ``kg.dataset.load_dataset`` makes (what ``kg validate`` does; shapes only).
+    ``kg.validation.validate.validate(dataset, engine=…, queries=())`` on the rdflib dataset that
+    ``kg.model.dataset.load_dataset`` makes (what ``kg validate`` does; shapes only).
 ``turbo-store``
     the same on a :class:`pyoxigraph.Store`: the data file bulk-loaded, the ontology and code
-    lists as ``kg.dataset`` loads them, provenance derived, the union in the default graph.
+    lists as ``kg.model.dataset`` loads them, provenance derived, the union in the default graph.
 ``queries-store``
     the catalogue's violation queries on that store.
 ``revalidate-store``
-    ``kg.revalidate.revalidation`` after one small change (one organisation number made
+    ``kg.validation.revalidate.revalidation`` after one small change (one organisation number made
     invalid in the source graph), from the full report made before (not timed); the
     ``shacl`` figure leaves out the violation queries (``queries=()``).
 
@@ -76,12 +76,12 @@ def peak_rss() -> float:
 
 def load_store(path: Path) -> Any:
     """The data file in a pyoxigraph store as the fast build keeps it: sources in named graphs
-    (the ontology and code lists too, read by kg.dataset), provenance derived, the union in
+    (the ontology and code lists too, read by kg.model.dataset), provenance derived, the union in
     the default graph."""
     import pyoxigraph as ox
 
-    from kg.dataset import load_model, new_dataset
-    from kg.engines import dataset_nquads
+    from kg.model.dataset import load_model, new_dataset
+    from kg.query.engines import dataset_nquads
 
     store = ox.Store()
     store.bulk_load(dataset_nquads(load_model(new_dataset())), format=ox.RdfFormat.N_QUADS)
@@ -116,9 +116,9 @@ def one_change(store: Any) -> list[Any]:
 
 def child(step: str, path: Path) -> dict[str, Any]:
     """Load, then time one step; the figures."""
-    from kg.dataset import load_dataset
-    from kg.revalidate import revalidation
-    from kg.validate import run_violation_queries, validate
+    from kg.model.dataset import load_dataset
+    from kg.validation.revalidate import revalidation
+    from kg.validation.validate import run_violation_queries, validate
 
     started = time.perf_counter()
     extra: dict[str, Any] = {}

@@ -13,7 +13,7 @@ import serving
 
 @pytest.fixture(autouse=True, scope="session")
 def store_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Built stores (``KG_CACHE_DIR``, see :mod:`kg.store`) go to a folder of this test run,
+    """Built stores (``KG_CACHE_DIR``, see :mod:`kg.model.store`) go to a folder of this test run,
     shared by its tests and the commands they start, never to the project's ``.kg-cache``."""
     folder = tmp_path_factory.mktemp("kg-cache")
     previous = os.environ.get("KG_CACHE_DIR")

@@ -18,7 +18,7 @@ Every cell is the term in N-Triples syntax (``<iri>``, ``"text"@nb``, ``"1990"^^
 a plain ``"text"`` for ``xsd:string``), ``null`` when the variable is unbound. Rows are in the
 order the query gives them (every query has an ``ORDER BY``). An ASK is ``{"boolean": …}``.
 
-The same table is built from rdflib's answer (through :mod:`kg.engines`) and from pyoxigraph's
+The same table is built from rdflib's answer (through :mod:`kg.query.engines`) and from pyoxigraph's
 (:func:`oxigraph_table`), so the two engines are compared cell by cell.
 
 Regenerating is an explicit opt-in (see :data:`UPDATE_ENV`); a missing golden file fails.
@@ -36,17 +36,17 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef, Variable
 from rdflib.term import Node
 
-from kg import namespaces, paths
-from kg.canonical import nt_iri, nt_string, nt_term
-from kg.dataset import (
+from kg.model import namespaces, paths
+from kg.model.canonical import nt_iri, nt_string, nt_term
+from kg.model.dataset import (
     ONTOLOGY_GRAPH,
     VOCAB_GRAPH,
     data_files,
     ontology_files,
     vocabulary_files,
 )
-from kg.engines import QueryResult
-from kg.queries import Query
+from kg.query.engines import QueryResult
+from kg.query.queries import Query
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "queries"
 """Where the golden files live, one per competency query."""
@@ -112,7 +112,7 @@ def params_of(query: Query, given: Mapping[str, str] | None = None) -> dict[str,
 
 
 def table(query: Query, result: QueryResult, params: Mapping[str, str] | None = None) -> Table:
-    """The golden form of an rdflib answer (a :class:`kg.engines.QueryResult`) to ``query``
+    """The golden form of an rdflib answer (a :class:`kg.query.engines.QueryResult`) to ``query``
     run with ``params`` (the header's examples for the rest)."""
     head: Table = {"query": query.name, "params": params_of(query, params)}
     if result.kind == "ask":
@@ -195,14 +195,14 @@ def differences(expected: Table, found: Table) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# pyoxigraph, loaded with the same files as kg.dataset.load_dataset
+# pyoxigraph, loaded with the same files as kg.model.dataset.load_dataset
 
 
 def oxigraph_store(data: Iterable[Path] | None = None) -> ox.Store:
     """An in-memory pyoxigraph store with the ontology, the code lists and the data files.
 
-    The graphs are those of :func:`kg.dataset.load_dataset` (ontology and vocabularies in their
-    own named graphs, each data file's named graphs as written), without the derived
+    The graphs are those of :func:`kg.model.dataset.load_dataset` (ontology and vocabularies in
+    their own named graphs, each data file's named graphs as written), without the derived
     resource-level provenance, which no competency query reads.
     """
     store = ox.Store()

@@ -228,7 +228,7 @@ _built: dict[Path, Path] = {}
 def project_dist(base: Path) -> Path:
     """A ``dist/`` of the project's data, built once per test session under ``base``."""
     if base not in _built:
-        from kg.build import build
+        from kg.publish.build import build
 
         out = base / "dist-project"
         build(None, out)

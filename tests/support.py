@@ -1,4 +1,4 @@
-"""Helpers the tests share: running the installed ``kg``, and pointing :mod:`kg.paths` at the
+"""Helpers the tests share: running the installed ``kg``, and pointing :mod:`kg.model.paths` at the
 fixture project (tests/fixtures/project: a small ontology, code lists, shapes, data, queries).
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from kg import paths
+from kg.model import paths
 
 FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "project"
 """The fixture project's root (the folder holding its ``ontology/``, ``data/``, ``queries/``)."""
@@ -25,7 +25,7 @@ PROJECT_FOLDERS = (
     ("DATA_DIR", "data"),
     ("QUERIES_DIR", "queries"),
 )
-"""The :mod:`kg.paths` folders :func:`use_project` points elsewhere, each below the root."""
+"""The :mod:`kg.model.paths` folders :func:`use_project` points elsewhere, each below the root."""
 
 
 def kg_executable() -> Path:
@@ -68,7 +68,7 @@ def run_kg(
 
 
 def use_project(patch: pytest.MonkeyPatch, root: Path = FIXTURE_PROJECT) -> Path:
-    """Point :mod:`kg.paths` (ontology, code lists, shapes, data, queries) at the project at
+    """Point :mod:`kg.model.paths` (ontology, code lists, shapes, data, queries) at the project at
     ``root`` for as long as ``patch`` lasts; returns ``root``."""
     for name, folder in PROJECT_FOLDERS:
         patch.setattr(paths, name, root / folder)

@@ -27,11 +27,12 @@ import golden
 import pytest
 from rdflib import Dataset, URIRef
 
-from kg import paths, queries
-from kg.dataset import load_dataset, source_graphs
-from kg.engines import RdflibEngine, run
-from kg.namespaces import ID, PROV, SG, VOCAB
-from kg.validate import validate
+from kg.model import paths
+from kg.model.dataset import load_dataset, source_graphs
+from kg.model.namespaces import ID, PROV, SG, VOCAB
+from kg.query import queries
+from kg.query.engines import RdflibEngine, run
+from kg.validation.validate import validate
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*is deprecated, use Dataset:DeprecationWarning")
 

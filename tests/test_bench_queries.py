@@ -13,9 +13,10 @@ from types import ModuleType
 
 import pytest
 
-from kg import paths, queries
-from kg.dataset import load_dataset
-from kg.engines import Limits, OxigraphEngine, run
+from kg.model import paths
+from kg.model.dataset import load_dataset
+from kg.query import queries
+from kg.query.engines import Limits, OxigraphEngine, run
 
 BENCH = Path(__file__).parent.parent / "bench" / "queries.py"
 

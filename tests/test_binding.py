@@ -1,4 +1,4 @@
-"""Parameters as a VALUES block (:mod:`kg.binding`): where it goes, what it may hold, and the
+"""Parameters as a VALUES block (:mod:`kg.query.binding`): where it goes, what it may hold, and the
 proof that it cannot change what the safety check judged."""
 
 from __future__ import annotations
@@ -7,12 +7,18 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Dataset, Literal, URIRef, Variable
 
-from kg import queries, querytext
-from kg.binding import UnwritableValueError, _check_insertion, bind, insert_values, values_block
-from kg.engines import from_oxigraph
 from kg.errors import ParameterError, QueryError
-from kg.namespaces import ID, XSD
-from kg.queries import check_safe
+from kg.model.namespaces import ID, XSD
+from kg.query import queries, querytext
+from kg.query.binding import (
+    UnwritableValueError,
+    _check_insertion,
+    bind,
+    insert_values,
+    values_block,
+)
+from kg.query.engines import from_oxigraph
+from kg.query.queries import check_safe
 
 CATALOGUE = queries.catalogue()
 
@@ -120,7 +126,7 @@ def test_an_insertion_that_would_merge_with_the_text_is_refused() -> None:
 
 @pytest.mark.parametrize("name", sorted(n for n, q in CATALOGUE.items() if q.params))
 def test_every_catalogue_query_binds_and_the_bound_text_passes_the_full_check(name: str) -> None:
-    """The proof of :mod:`kg.binding` and rdflib's parse agree on every catalogue query: the
+    """The proof of :mod:`kg.query.binding` and rdflib's parse agree on every catalogue query: the
     bound text is safe by the full check too, and the block is the only thing added."""
     query = CATALOGUE[name]
     parsed = check_safe(query.full_text)

@@ -21,12 +21,12 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 from support import run_kg
 
-from kg import build as kg_build
-from kg import jsonld as kg_jsonld
-from kg import paths
-from kg.build import CHECKSUMS, build
-from kg.dataset import ONTOLOGY_GRAPH, data_files, load_dataset
 from kg.errors import LoadError, OutputError, ValidationFailed
+from kg.model import jsonld as kg_jsonld
+from kg.model import paths
+from kg.model.dataset import ONTOLOGY_GRAPH, data_files, load_dataset
+from kg.publish import build as kg_build
+from kg.publish.build import CHECKSUMS, build
 
 FIXTURES = Path(__file__).parent / "fixtures" / "export"
 SHAPES = FIXTURES / "shapes.ttl"

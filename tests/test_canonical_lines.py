@@ -1,6 +1,6 @@
 """The fast writers (from N-Triples lines) give the bytes of the term writers (the reference).
 
-:mod:`kg.canonical` has two ways to each document: from rdflib terms (``turtle``, ``trig``,
+:mod:`kg.model.canonical` has two ways to each document: from rdflib terms (``turtle``, ``trig``,
 ``nquads``, ``ntriples``) and from sorted N-Triples lines (``*_of_lines``), which the build uses
 on a store's dump. On the project data, the synthetic data, the export fixtures and tricky
 literals and blank nodes, they must agree byte for byte; and a store's snapshot must equal the
@@ -15,10 +15,10 @@ import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.collection import Collection
 
-from kg import canonical, store
-from kg.dataset import load_dataset, new_dataset
-from kg.export import FORMATS, Snapshot
-from kg.namespaces import ID, RDF, RDFS, SKOS, XSD
+from kg.model import canonical, store
+from kg.model.dataset import load_dataset, new_dataset
+from kg.model.namespaces import ID, RDF, RDFS, SKOS, XSD
+from kg.publish.export import FORMATS, Snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

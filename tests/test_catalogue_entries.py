@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from support import FIXTURE_PROJECT, run_kg
 
-from kg import namespaces, prefixes, queries
 from kg.errors import QueryError, UnsafeQueryError
+from kg.model import namespaces, prefixes
+from kg.query import queries
 
 REAL = Path(__file__).parent.parent / "queries"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from rdflib import Graph, Literal
 from support import FIXTURE_PROJECT, run_kg
 
-from kg.namespaces import SH
+from kg.model.namespaces import SH
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALIDATE = FIXTURES / "validate"

@@ -36,10 +36,11 @@ from rdflib import Dataset, Variable
 from rdflib.plugins.sparql.algebra import traverse
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from kg import paths, queries
-from kg.dataset import load_dataset
-from kg.engines import RdflibEngine, run
-from kg.namespaces import ID, VOCAB
+from kg.model import paths
+from kg.model.dataset import load_dataset
+from kg.model.namespaces import ID, VOCAB
+from kg.query import queries
+from kg.query.engines import RdflibEngine, run
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*is deprecated, use Dataset:DeprecationWarning")
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from kg.build import build
+from kg.publish.build import build
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +60,9 @@ def test_every_organisation_number_in_the_data_is_there(crosswalk: list[dict[str
 
 
 def test_the_file_is_the_named_query_answer(crosswalk: list[dict[str, str]]) -> None:
-    from kg.dataset import load_dataset
-    from kg.engines import RdflibEngine, run
-    from kg.queries import get
+    from kg.model.dataset import load_dataset
+    from kg.query.engines import RdflibEngine, run
+    from kg.query.queries import get
 
     answer = run(get("identifier-crosswalk"), RdflibEngine(load_dataset())).to_csv()
     assert list(csv.DictReader(io.StringIO(answer))) == crosswalk

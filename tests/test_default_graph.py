@@ -5,8 +5,8 @@ the file and line, exit 2, and nothing written.
 ``kg validate`` is run as installed on the fixture project (its small ontology and shapes) and
 ``kg build`` on the project's ontology (the fixture project has no JSON-LD context to export
 with), from a folder holding ``data/`` so that the messages name the files as given; both
-loaders (Oxigraph's in :func:`kg.store.load`, rdflib's in :func:`kg.dataset.load_dataset`) are
-then asked directly, and must give the same line.
+loaders (Oxigraph's in :func:`kg.model.store.load`, rdflib's in
+:func:`kg.model.dataset.load_dataset`) are then asked directly, and must give the same line.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import pytest
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from support import FIXTURE_PROJECT, run_kg, use_project
 
-from kg import paths, store
-from kg.dataset import load_dataset
 from kg.errors import LoadError
-from kg.sourcegraphs import Found, refusal
+from kg.model import paths, store
+from kg.model.dataset import load_dataset
+from kg.model.sourcegraphs import Found, refusal
 
 kg = partial(run_kg, root=FIXTURE_PROJECT)
 kg_build = partial(run_kg, "build", timeout=None)

@@ -14,11 +14,12 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.compare import isomorphic
 from support import FIXTURE_PROJECT, use_project
 
-from kg import paths, queries
-from kg.dataset import load_dataset
-from kg.engines import Engine, QueryResult, RdflibEngine, check_format, run
 from kg.errors import QueryError, UnsafeQueryError
-from kg.namespaces import ID, ORG, XSD
+from kg.model import paths
+from kg.model.dataset import load_dataset
+from kg.model.namespaces import ID, ORG, XSD
+from kg.query import queries
+from kg.query.engines import Engine, QueryResult, RdflibEngine, check_format, run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

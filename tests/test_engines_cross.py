@@ -2,7 +2,7 @@
 
 The server is the venv's ``oxigraph serve`` on 127.0.0.1 (``--union-default-graph``, so that
 queries see the union of the named graphs, as the local engines do), filled by the installed
-``kg push`` and reached through :class:`kg.remote.RemoteEngine` (SPARQLWrapper). It is started
+``kg push`` and reached through :class:`kg.query.remote.RemoteEngine` (SPARQLWrapper). It is started
 once for the module and always stopped. The project's data is loaded once.
 """
 
@@ -16,9 +16,11 @@ from _endpoints import oxigraph_server
 from rdflib import Dataset, Literal, Variable
 from support import run_kg
 
-from kg import queries
-from kg.dataset import load_dataset
-from kg.engines import (
+from kg.errors import ParameterError
+from kg.model.dataset import load_dataset
+from kg.model.namespaces import ID, SG, XSD
+from kg.query import queries
+from kg.query.engines import (
     Engine,
     OxigraphEngine,
     QueryResult,
@@ -26,9 +28,7 @@ from kg.engines import (
     open_engine,
     run,
 )
-from kg.errors import ParameterError
-from kg.namespaces import ID, SG, XSD
-from kg.remote import RemoteEngine
+from kg.query.remote import RemoteEngine
 
 CATALOGUE = queries.catalogue()
 NAMES = sorted(CATALOGUE)

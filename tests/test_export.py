@@ -22,12 +22,12 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from support import iris_of, run_kg
 
-from kg import canonical, paths
-from kg import jsonld as kg_jsonld
-from kg.dataset import data_files, load_dataset, new_dataset
 from kg.errors import LoadError, OutputError
-from kg.export import FORMATS, Snapshot, export, serialize, write_atomic
-from kg.namespaces import ID, ORG, PREFIXES, RDF, RDFS, SKOS, XSD
+from kg.model import canonical, paths
+from kg.model import jsonld as kg_jsonld
+from kg.model.dataset import data_files, load_dataset, new_dataset
+from kg.model.namespaces import ID, ORG, PREFIXES, RDF, RDFS, SKOS, XSD
+from kg.publish.export import FORMATS, Snapshot, export, serialize, write_atomic
 
 FIXTURES = Path(__file__).parent / "fixtures" / "export"
 FIXTURE_DATA = FIXTURES / "data"
@@ -223,8 +223,8 @@ def test_output_is_the_same_under_other_hash_seeds() -> None:
     script = (
         "import hashlib, sys\n"
         "from pathlib import Path\n"
-        "from kg.dataset import load_dataset\n"
-        "from kg.export import FORMATS, Snapshot\n"
+        "from kg.model.dataset import load_dataset\n"
+        "from kg.publish.export import FORMATS, Snapshot\n"
         "snap = Snapshot.of(load_dataset(Path(sys.argv[1])))\n"
         "for f in FORMATS: print(f, hashlib.sha256(snap.render(f)).hexdigest())\n"
         "print(hashlib.sha256(snap.render('jsonld', frame='organization')).hexdigest())\n"

@@ -1,7 +1,7 @@
 """The linear JSON-LD writer gives PyLD's bytes.
 
 On the project's data, on synthetic data and on a fixture of tricky cases
-(tests/fixtures/jsonld-linear/tricky.ttl), :class:`kg.jsonld.JsonLdWriter` reading the sorted
+(tests/fixtures/jsonld-linear/tricky.ttl), :class:`kg.model.jsonld.JsonLdWriter` reading the sorted
 N-Triples lines writes the compact document and every framed view byte for byte as the PyLD
 path does (``dumps(pyld_compact(expand(triples)))``, ``dumps(pyld_frame(...))``). Its parts
 are checked against PyLD's too: the processed context, term selection for every term and kind
@@ -26,12 +26,12 @@ from pyld.context_resolver import ContextResolver
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from kg import canonical, paths
-from kg import jsonld as kg_jsonld
-from kg.dataset import load_dataset
 from kg.errors import LoadError, OutputError
-from kg.export import Snapshot
-from kg.jsonld import FRAME_KINDS, JsonLdWriter
+from kg.model import canonical, paths
+from kg.model import jsonld as kg_jsonld
+from kg.model.dataset import load_dataset
+from kg.model.jsonld import FRAME_KINDS, JsonLdWriter
+from kg.publish.export import Snapshot
 
 FIXTURE = Path(__file__).parent / "fixtures" / "jsonld-linear" / "tricky.ttl"
 SYNTHETIC = Path(__file__).parents[1] / "bench" / "synthetic.py"
@@ -149,7 +149,7 @@ def test_many_values_that_do_not_repeat() -> None:
 
 def test_lines_from_pyoxigraph_give_the_same_bytes(case: Case) -> None:
     """Lines as pyoxigraph writes them (what the build's store dumps) give the same bytes; its
-    escapes are the canonical N-Triples ones that kg.canonical writes too."""
+    escapes are the canonical N-Triples ones that kg.model.canonical writes too."""
     quads = ox.parse(case.lines.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
     text = ox.serialize(quads, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     lines = sorted(text.splitlines(keepends=True))
@@ -382,7 +382,7 @@ def test_unsupported_frame_features_are_named() -> None:
         return (
             f"f.jsonld: frame feature {feature} is not supported by the linear JSON-LD writer"
             + (f" ({detail})" if detail else "")
-            + " (use kg.jsonld.pyld_frame, or extend JsonLdWriter)"
+            + " (use kg.model.jsonld.pyld_frame, or extend JsonLdWriter)"
         )
 
     assert frame_error({"member": {"@embed": "@once"}}) == refused(
@@ -418,7 +418,7 @@ def test_unsupported_context_features_are_named() -> None:
         message = str(caught.value)
         assert message.startswith(f"c.jsonld: context feature {feature} is not supported"), message
         assert message.endswith(
-            " (use kg.jsonld.pyld_compact and pyld_frame, or extend JsonLdWriter)"
+            " (use kg.model.jsonld.pyld_compact and pyld_frame, or extend JsonLdWriter)"
         ), message
 
 

@@ -16,7 +16,7 @@ from support import run_kg
 from kg.errors import LoadError
 from kg.link import brreg
 from kg.link.common import Municipalities
-from kg.queries import load_query
+from kg.query.queries import load_query
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "brreg"
@@ -356,3 +356,39 @@ def test_committed_extract_graphs_are_reproduced(tmp_path: Path) -> None:
         for suffix in (".trig", ".report.txt"):
             name = f"enhetsregisteret-offentlige-virksomheter-{year}{suffix}"
             assert (folder / name).read_bytes() == (committed / name).read_bytes(), name
+
+
+def test_2021_extract_has_179_companies_with_their_seats() -> None:
+    committed = ROOT / "data"
+    if not (committed / "enhetsregisteret-offentlige-virksomheter-2021.trig").is_file():
+        pytest.skip("data/enhetsregisteret-offentlige-virksomheter-2021.trig is absent")
+    store = ox.Store()
+    for name in ("ssb-klass-131.trig", "enhetsregisteret-offentlige-virksomheter-2021.trig"):
+        store.bulk_load(path=str(committed / name), format=ox.RdfFormat.TRIG)
+    rows = [r for r in companies(store) if r[0] == "enhetsregisteret-offentlige-virksomheter-2021"]
+    assert len(rows) == 179
+    assert len({r[1] for r in rows}) == 179
+    assert sum(1 for r in rows if r[4] is not None and r[6] is not None) == 179
+    glor = [r for r in rows if r[2] == "971041692"]
+    assert glor == [
+        (
+            "enhetsregisteret-offentlige-virksomheter-2021",
+            "glor-iks",
+            "971041692",
+            "RENOVASJONSSELSKAPET GLØR IKS",
+            "lillehammer",
+            "Lillehammer",
+            "3405",
+        )
+    ]
+    report = (committed / "enhetsregisteret-offentlige-virksomheter-2021.report.txt").read_text()
+    assert report.splitlines()[0] == (
+        "kg link brreg offentligeVirksomheter_2021.csv: 179 joint companies (IKS), 179 seats "
+        "resolved, 337 municipality organisation numbers; 18 finding(s)"
+    )
+    kinds = [line.split(": ")[1] for line in report.splitlines()[1:]]
+    assert (kinds.count("ambiguous"), kinds.count("unmatched"), kinds.count("skipped")) == (
+        0,
+        10,
+        8,
+    )

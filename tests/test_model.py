@@ -19,9 +19,9 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 from support import iris_of
 
-from kg.dataset import load_dataset, new_dataset, parse_file, union_graph
 from kg.errors import LoadError
-from kg.namespaces import BASE, CV, ID, ORG, PREFIXES, SG, VANN, VOCAB
+from kg.model.dataset import load_dataset, new_dataset, parse_file, union_graph
+from kg.model.namespaces import BASE, CV, ID, ORG, PREFIXES, SG, VANN, VOCAB
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "samarbeidsgrafen.ttl"
@@ -294,7 +294,7 @@ def test_the_network_guard_blocks(no_network: list[str]) -> None:
 
 
 def test_loading_and_validating_read_nothing_from_the_network(no_network: list[str]) -> None:
-    from kg.validate import validate
+    from kg.validation.validate import validate
 
     dataset = load_dataset()
     report = validate(dataset)

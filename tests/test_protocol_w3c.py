@@ -41,8 +41,8 @@ from rdflib import RDF, Graph, Namespace
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from kg import paths
-from kg.build import BASENAME
+from kg.model import paths
+from kg.publish.build import BASENAME
 from kg.server.negotiation import GRAPH_TYPES, SELECT_TYPES
 
 PROTOCOL = paths.ROOT.parent / "shared/reference/standards/w3c-rdf-tests/sparql11/protocol"

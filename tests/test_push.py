@@ -20,10 +20,10 @@ from _endpoints import Answer, Recorded, fake_endpoint, free_port, oxigraph_serv
 from rdflib import Dataset, URIRef
 from support import run_kg
 
-from kg import paths
-from kg.dataset import ONTOLOGY_GRAPH, VOCAB_GRAPH, load_dataset, source_graphs
-from kg.push import graph_store_url, named_graphs, push
-from kg.remote import RemoteEngine
+from kg.model import paths
+from kg.model.dataset import ONTOLOGY_GRAPH, VOCAB_GRAPH, load_dataset, source_graphs
+from kg.publish.push import graph_store_url, named_graphs, push
+from kg.query.remote import RemoteEngine
 
 PASSWORD_VARIABLE = "KG_TEST_PUSH_PASSWORD"
 XSD_INT = "http://www.w3.org/2001/XMLSchema#integer"

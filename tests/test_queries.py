@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from rdflib import Literal, URIRef, Variable
 
-from kg import paths, queries
 from kg.errors import (
     ParameterError,
     QueryError,
@@ -16,8 +15,10 @@ from kg.errors import (
     UnknownQueryError,
     UnsafeQueryError,
 )
-from kg.namespaces import ID, SG, XSD
-from kg.queries import Parameter, check_safe, parse_header, query_from_text
+from kg.model import paths
+from kg.model.namespaces import ID, SG, XSD
+from kg.query import queries
+from kg.query.queries import Parameter, check_safe, parse_header, query_from_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = FIXTURES / "project"

@@ -14,12 +14,12 @@ from _endpoints import Answer, Recorded, fake_endpoint, free_port, json_answer
 from rdflib import BNode, Dataset, Literal, URIRef, Variable
 from support import run_kg, use_project
 
-from kg import queries
-from kg.dataset import load_dataset, new_dataset
-from kg.engines import OxigraphEngine, RdflibEngine, run
 from kg.errors import EndpointError, ParameterError, QueryError
-from kg.namespaces import ID, SKOS, XSD
-from kg.remote import (
+from kg.model.dataset import load_dataset, new_dataset
+from kg.model.namespaces import ID, SKOS, XSD
+from kg.query import queries
+from kg.query.engines import OxigraphEngine, RdflibEngine, run
+from kg.query.remote import (
     GRAPH_ACCEPT,
     POST_THRESHOLD,
     SELECT_ACCEPT,

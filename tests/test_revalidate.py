@@ -1,11 +1,11 @@
 """Incremental re-validation equals a full validation, result for result.
 
 A change is applied to one named graph of a store (and to the union in its default graph, as
-the build keeps it); :func:`kg.revalidate.revalidate` re-validates only what the change can
-reach and merges with the previous report; a full :func:`kg.validate.validate` of the changed
-store must give exactly the same results. On the project's data, on synthetic data and on every
-shapes fixture; and the shapes analysis (:func:`kg.revalidate.locality`) on small shapes
-graphs, with its exact reasons for refusing.
+the build keeps it); :func:`kg.validation.revalidate.revalidate` re-validates only what the change
+can reach and merges with the previous report; a full :func:`kg.validation.validate.validate` of the
+changed store must give exactly the same results. On the project's data, on synthetic data and on
+every shapes fixture; and the shapes analysis (:func:`kg.validation.revalidate.locality`) on small
+shapes graphs, with its exact reasons for refusing.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Graph
 
-from kg.dataset import load_dataset
-from kg.engines import oxigraph_store
-from kg.namespaces import ID, PREFIXES, RDFS, SHAPES
-from kg.revalidate import (
+from kg.model.dataset import load_dataset
+from kg.model.namespaces import ID, PREFIXES, RDFS, SHAPES
+from kg.query.engines import oxigraph_store
+from kg.validation.revalidate import (
     ANY_PREDICATE,
     Locality,
     affected_focus_nodes,
@@ -33,7 +33,14 @@ from kg.revalidate import (
     revalidate,
     revalidation,
 )
-from kg.validate import ValidationReport, load_shapes, report_of, results_of, shacl_report, validate
+from kg.validation.validate import (
+    ValidationReport,
+    load_shapes,
+    report_of,
+    results_of,
+    shacl_report,
+    validate,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES_DIR = ROOT / "ontology" / "shapes"
@@ -325,13 +332,13 @@ def test_every_fixture(fixture: Path) -> None:
 
 
 def to_ox(node: Any) -> Any:
-    from kg.engines import to_oxigraph
+    from kg.query.engines import to_oxigraph
 
     return to_oxigraph(node)
 
 
 def from_ox(term: Any) -> Any:
-    from kg.engines import from_oxigraph
+    from kg.query.engines import from_oxigraph
 
     return from_oxigraph(term)
 

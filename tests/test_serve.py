@@ -25,9 +25,9 @@ import serving
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from kg import queries
-from kg.build import BASENAME
-from kg.jsonld import parse_jsonld
+from kg.model.jsonld import parse_jsonld
+from kg.publish.build import BASENAME
+from kg.query import queries
 from kg.server.app import is_stale
 from kg.server.backend import free_port, oxigraph_binary
 

@@ -21,11 +21,11 @@ from rdflib.compare import to_isomorphic
 from rdflib.term import Node
 from support import FIXTURE_PROJECT, run_kg
 
-from kg.dataset import load_dataset
-from kg.engines import oxigraph_store
 from kg.errors import ShapesError
-from kg.namespaces import ID, SH, SHAPES
-from kg.validate import (
+from kg.model.dataset import load_dataset
+from kg.model.namespaces import ID, SH, SHAPES
+from kg.query.engines import oxigraph_store
+from kg.validation.validate import (
     DEFAULT_SHACL_ENGINE,
     SHACL_ENGINES,
     ValidationReport,
@@ -215,7 +215,7 @@ def test_a_focused_report_graph_holds_its_results_with_their_paths() -> None:
     assert focused.results == full.results
     assert len(list(focused.graph.objects(None, SH.result))) == len(full.results) == 3
     reread = ValidationReport(focused.conforms, focused.results, focused.graph)
-    from kg.validate import results_of
+    from kg.validation.validate import results_of
 
     assert sorted(results_of(reread.graph), key=ValidationResult.sort_key) == list(full.results)
 
@@ -297,11 +297,11 @@ def test_kg_validate_help_names_the_reference() -> None:
 
 def test_the_public_turbo_call_gives_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the internal call (another pyshacl-turbo), ``pyshacl_turbo.validate`` is used."""
-    import kg.validate
+    import kg.validation.validate
 
     dataset = dataset_of(FIXTURES / "description-plain-string.trig")
     fast = validate(dataset, SHAPES_DIR, queries=())
-    monkeypatch.setattr(kg.validate, "_turbo_native", lambda *args: None)
+    monkeypatch.setattr(kg.validation.validate, "_turbo_native", lambda *args: None)
     public = validate(dataset, SHAPES_DIR, queries=())
     assert public.results == fast.results
     assert to_isomorphic(public.graph) == to_isomorphic(fast.graph)

@@ -34,8 +34,8 @@ from rdflib.namespace import RDF, SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
-from kg.dataset import load_dataset, union_graph
-from kg.namespaces import ID, PREFIXES, SHAPES
+from kg.model.dataset import load_dataset, union_graph
+from kg.model.namespaces import ID, PREFIXES, SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES_DIR = ROOT / "ontology" / "shapes"
@@ -227,7 +227,7 @@ def unnamed_shapes(shapes: Graph) -> list[str]:
 
 
 def test_project_data_conforms_with_no_result_at_all() -> None:
-    from kg.validate import validate
+    from kg.validation.validate import validate
 
     report = validate(load_dataset())
     assert report.conforms
@@ -328,7 +328,7 @@ def test_violation_queries_agree_on_rdflib_and_pyoxigraph(fixture: Path) -> None
 
 
 def test_kg_validate_turns_each_query_row_into_a_violation() -> None:
-    from kg.validate import validate
+    from kg.validation.validate import validate
 
     report = validate(load_dataset([FIXTURES / "collaboration-same-member-twice.trig"]))
     assert not report.conforms
@@ -453,7 +453,7 @@ def test_sparql_constraints_are_aimed_at_few_targets() -> None:
 
 @pytest.mark.parametrize("name", violation_query_names())
 def test_violation_query_header_and_columns(name: str) -> None:
-    from kg.queries import load_query
+    from kg.query.queries import load_query
 
     query = load_query(QUERIES_DIR / f"{name}.rq")
     assert query.title and query.description
@@ -470,7 +470,7 @@ def test_the_typed_report_lists_each_defect_once() -> None:
     ``sgsh:MembershipShape-member``; pySHACL also writes a nested result for the value shape,
     which the typed report must not repeat as a second violation.
     """
-    from kg.validate import validate
+    from kg.validation.validate import validate
 
     fixture = FIXTURES / "membership-member-untyped.trig"
     report = validate(load_dataset([fixture]))

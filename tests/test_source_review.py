@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from support import iris_of
 
-from kg.dataset import load_dataset, union_graph
+from kg.model.dataset import load_dataset, union_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 REVIEW = ROOT / "docs" / "source-review.md"

@@ -8,10 +8,10 @@ import pytest
 from rdflib import Dataset
 from support import use_project
 
-from kg.dataset import load_dataset
-from kg.namespaces import ORG, OWL, SG, SKOS
-from kg.stats import catalogue_examples, summarize, summary_text
-from kg.validate import validate
+from kg.model.dataset import load_dataset
+from kg.model.namespaces import ORG, OWL, SG, SKOS
+from kg.publish.stats import catalogue_examples, summarize, summary_text
+from kg.validation.validate import validate
 
 
 @pytest.fixture

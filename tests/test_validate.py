@@ -13,12 +13,12 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from support import FIXTURE_PROJECT, use_project
 
-from kg import paths
-from kg.dataset import load_dataset, union_graph
 from kg.errors import LoadError, QueryError, ShapesError
-from kg.namespaces import ID, ORG, OWL, SH, SHAPES, SKOS, TIME
-from kg.render import shorten
-from kg.validate import ValidationReport, ValidationResult, load_shapes, validate
+from kg.model import paths
+from kg.model.dataset import load_dataset, union_graph
+from kg.model.namespaces import ID, ORG, OWL, SH, SHAPES, SKOS, TIME
+from kg.model.render import shorten
+from kg.validation.validate import ValidationReport, ValidationResult, load_shapes, validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = FIXTURES / "validate" / "nonconforming.trig"

@@ -104,7 +104,7 @@ def _parse_timeout(ctx: click.Context, param: click.Parameter, value: float | No
         return
     if not value > 0:
         raise click.BadParameter("must be a positive number of seconds", ctx=ctx, param=param)
-    from kg import bounds
+    from kg.model import bounds
 
     bounds.set_parse_seconds(value)
 

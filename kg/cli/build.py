@@ -17,13 +17,13 @@ from pathlib import Path
 
 import click
 
-from kg.build import BuildResult, build
 from kg.cli.options import data_option, shacl_engine_option, shapes_option
 from kg.errors import ValidationFailed
-from kg.export import write_atomic
-from kg.progress import Stages
-from kg.render import table
-from kg.validate import ValidationReport
+from kg.model.render import table
+from kg.publish.build import BuildResult, build
+from kg.publish.export import write_atomic
+from kg.publish.progress import Stages
+from kg.validation.validate import ValidationReport
 
 
 @contextlib.contextmanager
@@ -119,9 +119,9 @@ def command(
 
 def _summary(result: BuildResult) -> str:
     """The summary of the built store and the answers of the catalogue's example queries."""
-    from kg.build import BUILD_QUERY_LIMITS
-    from kg.engines import OxigraphEngine
-    from kg.stats import summarize_store, summary_text
+    from kg.publish.build import BUILD_QUERY_LIMITS
+    from kg.publish.stats import summarize_store, summary_text
+    from kg.query.engines import OxigraphEngine
 
     loaded = result.loaded
     summary = summarize_store(loaded.store, result.report, result.triples)

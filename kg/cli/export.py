@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 
 from kg.cli.options import data_option
-from kg.dataset import load_dataset
-from kg.export import FORMATS, export
-from kg.jsonld import FRAME_KINDS
+from kg.model.dataset import load_dataset
+from kg.model.jsonld import FRAME_KINDS
+from kg.publish.export import FORMATS, export
 
 
 @click.command("export")

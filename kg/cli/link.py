@@ -75,8 +75,8 @@ def command(
 
     Links what they name to the municipalities already in the graph, by number or name on the
     source's date, and prints a report of what it added and what it could not link."""
-    from kg import paths
     from kg.link.common import Municipalities, write_graphs
+    from kg.model import paths
 
     module = importlib.import_module(IMPORTERS[source])
     folder = data if data is not None else paths.DATA_DIR

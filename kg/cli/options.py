@@ -148,7 +148,9 @@ def max_result_option(function: F) -> F:
 
 def engine_option(function: F) -> F:
     """``--engine rdflib|oxigraph``: the in-process engine that runs the query."""
-    from kg.settings import ENGINE_NAMES  # not kg.engines: describing options loads no engine
+    from kg.query.settings import (
+        ENGINE_NAMES,  # not kg.query.engines: describing options loads no engine
+    )
 
     return click.option(
         "--engine",
@@ -173,7 +175,7 @@ def endpoint_option(function: F) -> F:
 
 def shacl_engine_option(function: F) -> F:
     """``--shacl-engine turbo|pyshacl``: the SHACL engine that checks the shapes."""
-    from kg.validate import DEFAULT_SHACL_ENGINE, SHACL_ENGINES
+    from kg.validation.validate import DEFAULT_SHACL_ENGINE, SHACL_ENGINES
 
     return click.option(
         "--shacl-engine",

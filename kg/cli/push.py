@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from kg.cli.options import data_option, max_result_option, timeout_option
-from kg.push import PushIncomplete, push, restore
-from kg.remote import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, MIB, check_url
+from kg.publish.push import PushIncomplete, push, restore
+from kg.query.remote import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, MIB, check_url
 
 
 def default_backup_folder() -> Path:
@@ -136,7 +136,7 @@ def command(
             raise
         click.echo(report.to_table())
         return
-    from kg.dataset import load_dataset
+    from kg.model.dataset import load_dataset
 
     dataset = load_dataset(data)
     folder = None if no_backup else (backup or default_backup_folder())

@@ -1,8 +1,8 @@
 """``kg query``: run a named query (or a ``.rq`` file) with typed parameters, or list them.
 
 Importing this module (``kg query --help``, ``kg query --list``) loads no engine, rdflib or
-SPARQLWrapper: the options' defaults come from :mod:`kg.settings`, and the list from the
-query files' headers (:func:`kg.queries.entries`). The engines are imported when a query runs.
+SPARQLWrapper: the options' defaults come from :mod:`kg.query.settings`, and the list from the
+query files' headers (:func:`kg.query.queries.entries`). The engines are imported when a query runs.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 
-from kg import queries
 from kg.cli.options import (
     as_of_option,
     data_option,
@@ -23,8 +22,9 @@ from kg.cli.options import (
     timeout_option_with,
 )
 from kg.errors import QueryLimitError
-from kg.render import table
-from kg.settings import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, FORMATS, Limits, check_format
+from kg.model.render import table
+from kg.query import queries
+from kg.query.settings import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, FORMATS, Limits, check_format
 
 
 def listing() -> str:
@@ -93,8 +93,8 @@ def command(
         raise click.UsageError(f"{given} and --endpoint exclude each other")
     if max_result_mb is not None and endpoint is None:
         raise click.UsageError("--max-result-mb applies to a remote endpoint: give --endpoint URL")
-    from kg.engines import open_engine, run
-    from kg.transport import MIB
+    from kg.query.engines import open_engine, run
+    from kg.query.transport import MIB
 
     chosen = queries.get(query)
     chosen.bindings(params, as_of)  # refuse bad parameters before loading the data
@@ -105,7 +105,7 @@ def command(
         isolated=not no_isolation,
     )
     if endpoint is None and limits.isolated:
-        from kg.sandbox import require_isolation
+        from kg.query.sandbox import require_isolation
 
         require_isolation("the query engine", "run it")
     chosen_engine = open_engine(

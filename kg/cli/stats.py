@@ -8,8 +8,8 @@ import click
 
 from kg.cli.options import data_option
 from kg.errors import ShapesError
-from kg.stats import summary_text
-from kg.validate import ValidationReport, validate
+from kg.publish.stats import summary_text
+from kg.validation.validate import ValidationReport, validate
 
 
 @click.command("stats")
@@ -24,9 +24,9 @@ def command(data: Path | None, with_queries: bool) -> None:
     """Summarise the data: graphs and their sizes, entities per class, validation results.
 
     Reads the store ``kg build`` kept for these inputs (made first when there is none)."""
-    from kg import store
-    from kg.engines import Limits, OxigraphEngine
-    from kg.stats import summarize_store
+    from kg.model import store
+    from kg.publish.stats import summarize_store
+    from kg.query.engines import Limits, OxigraphEngine
 
     cached = store.open_cached(data)
     opened = cached.open()

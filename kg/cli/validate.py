@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 
 from kg.cli.options import format_option, shacl_engine_option, shapes_option
-from kg.dataset import data_files, load_dataset
 from kg.errors import ValidationFailed
-from kg.validate import validate
+from kg.model.dataset import data_files, load_dataset
+from kg.validation.validate import validate
 
 
 @click.command("validate")

@@ -68,7 +68,6 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from kg import __version__
 from kg.errors import LoadError
-from kg.export import write_atomic
 from kg.link.common import (
     BRREG,
     NLOD_2,
@@ -82,7 +81,8 @@ from kg.link.common import (
     orgnr_valid,
     unique,
 )
-from kg.namespaces import ADMS, ID, LEGAL, LOCN, ORG, SCHEMA, SG, SKOS, VOCAB
+from kg.model.namespaces import ADMS, ID, LEGAL, LOCN, ORG, SCHEMA, SG, SKOS, VOCAB
+from kg.publish.export import write_atomic
 
 API_URL = "https://data.brreg.no/enhetsregisteret/api"
 USER_AGENT = f"samarbeidsgrafen/{__version__} (kg link brreg; https://w3id.org/samarbeidsgrafen)"
@@ -520,10 +520,12 @@ class Importer:
         if seat is None:
             return
         numbers = sorted(
-            n
-            for n, held in self.index.numbers.items()
-            for m, p in held
-            if m == seat and p.covers(self.on)
+            {
+                n
+                for n, held in self.index.numbers.items()
+                for m, p in held
+                if m == seat and p.covers(self.on)
+            }
         )
         counties = self.index.county_on(numbers[0][:2], self.on) if len(numbers) == 1 else []
         if len(counties) != 1:

@@ -29,10 +29,10 @@ from typing import Any
 from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from kg import canonical
 from kg.errors import LoadError
-from kg.export import write_atomic
-from kg.namespaces import ADMS, DCAT, DCTERMS, FOAF, ID, PREFIXES, PROV, SG, SKOS, TIME, VOCAB
+from kg.model import canonical
+from kg.model.namespaces import ADMS, DCAT, DCTERMS, FOAF, ID, PREFIXES, PROV, SG, SKOS, TIME, VOCAB
+from kg.publish.export import write_atomic
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 
@@ -127,6 +127,23 @@ class GraphBuilder:
         self.add(iri, TIME.inXSDDate, Literal(day, datatype=XSD.date))
         if approximate:
             self.add(iri, SG.approximate, Literal(True))
+            self.add(
+                iri,
+                RDFS.comment,
+                Literal(
+                    f"Senest {day}: den første dagen kilden dekker; det kan ha begynt før.",
+                    lang="nb",
+                ),
+            )
+            self.add(
+                iri,
+                RDFS.comment,
+                Literal(
+                    f"By {day} at the latest: the first day the source covers;"
+                    " it may have begun earlier.",
+                    lang="en",
+                ),
+            )
         return iri
 
     def interval(
@@ -183,14 +200,15 @@ class GraphBuilder:
         self.add(doc, DCTERMS.license, source.licence)
         self.add(doc, SG.asOf, _as_of_literal(source.as_of))
         if source.url:
-            self.add(doc, DCAT.landingPage, URIRef(source.url))
+            self.add(doc, FOAF.page, URIRef(source.url))
         if source.description:
             self.add(doc, DCTERMS.description, Literal(source.description, lang="en"))
+        self.add(doc, DCTERMS.language, Literal(source.language))
         for path in source.files:
             part = ID[f"source/{self.slug}/{slug(path.name)}"]
             self.add(doc, DCTERMS.hasPart, part)
             self.add(part, RDF.type, PROV.Entity)
-            self.add(part, DCTERMS.title, Literal(path.name))
+            self.add(part, DCTERMS.identifier, Literal(path.name))
             self.add(
                 part, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.nonNegativeInteger)
             )
@@ -234,6 +252,8 @@ class SourceInfo:
     files: tuple[Path, ...]
     url: str = ""
     description: str = ""
+    language: str = "nb"
+    """The language the source is written in."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,7 +485,6 @@ def _select(store: object, query: str) -> list[tuple[Any, ...]]:
 
     assert isinstance(store, ox.Store)
     rows = []
-    # The patterns outside GRAPH read the union of the source graphs (all data is in one).
     for solution in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
         rows.append(tuple(None if v is None else v.value for v in solution))
     return rows

@@ -8,7 +8,7 @@ listens on no port: the front, on ``--host``/``--port``, is the only way in:
 
 - ``/sparql`` (also ``/query``): the SPARQL 1.1 Protocol for queries (GET, form POST, direct
   POST), content negotiation with q-values, a Service Description on a GET without a query.
-  Every query is normalised and judged by :func:`kg.querytext.scan` before a worker sees it,
+  Every query is normalised and judged by :func:`kg.query.querytext.scan` before a worker sees it,
   and the normalised text is what runs: updates and ``SERVICE`` are refused with 403 (and a
   worker could not connect anywhere anyway), syntax errors get 400. The front kills the
   worker of a query that runs too long or takes too much memory (503): see

@@ -13,11 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from kg import paths
-from kg.build import BASENAME, build
-from kg.dataset import data_files, ontology_files, vocabulary_files
 from kg.errors import KgError
-from kg.queries import catalogue
+from kg.model import paths
+from kg.model.dataset import data_files, ontology_files, vocabulary_files
+from kg.publish.build import BASENAME, build
+from kg.query.queries import catalogue
 from kg.server.backend import Supervisor, WorkerPool, graph_names, load_store
 from kg.server.front import Front, ServerConfig, catalogue_bytes
 
@@ -65,13 +65,13 @@ def dataset_file(
 
 
 def _open_built_store(nquads: Path, location: Path) -> bool:
-    """Put the store ``kg build`` kept when it wrote ``nquads`` (:mod:`kg.store`; found by the
+    """Put the store ``kg build`` kept when it wrote ``nquads`` (:mod:`kg.model.store`; found by the
     file's checksum, so it holds exactly what the file says) at ``location``, as a RocksDB
     checkpoint (hard links: instant, and safe if the cache is pruned meanwhile); ``False``
     when there is none."""
     import hashlib
 
-    from kg import store
+    from kg.model import store
 
     digest = hashlib.sha256()
     with nquads.open("rb") as stream:
@@ -188,7 +188,7 @@ def serve(
 
 def _check_isolation(config: ServerConfig) -> None:
     """Refuse to start where the workers cannot be cut off the network, unless told to."""
-    from kg.sandbox import require_isolation, unavailable_reason
+    from kg.query.sandbox import require_isolation, unavailable_reason
 
     if config.isolated:
         require_isolation("the query workers", "serve")

@@ -7,7 +7,7 @@ Status codes (each error body is one line of ``text/plain``):
 400    a syntax error (the parser's message), a query nested too deeply, a ``\\u`` escape that
        spells another, several ``query`` values, a POST with no Content-Type, a body that is
        not UTF-8, an unreadable Content-Length
-403    an update in any form, ``SERVICE`` (in any spelling: see :mod:`kg.querytext`), ``FROM``
+403    an update in any form, ``SERVICE`` (in any spelling: see :mod:`kg.query.querytext`), ``FROM``
        a graph that is not in the store, a CORS preflight from an origin not on the list
 404    no such page, or a resource with no description
 405    a method other than GET, HEAD, POST or OPTIONS
@@ -40,12 +40,12 @@ from urllib.parse import urlsplit
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from kg import canonical
-from kg.engines import QueryResult
 from kg.errors import QueryLimitError, QuerySyntaxError, UnsafeQueryError
-from kg.namespaces import PREFIXES
-from kg.queries import Query
-from kg.querytext import Scan, scan
+from kg.model import canonical
+from kg.model.namespaces import PREFIXES
+from kg.query.engines import QueryResult
+from kg.query.queries import Query
+from kg.query.querytext import Scan, scan
 from kg.server import pages
 from kg.server.backend import (
     Answer,
@@ -384,7 +384,7 @@ class Handler(BaseHTTPRequestHandler):
         return Refusal(503, f"query stopped: it did not finish within the {timeout:g} s deadline")
 
     def _check(self, query: str) -> Scan:
-        """The normalised query, judged safe (:func:`kg.querytext.scan`); else refuse.
+        """The normalised query, judged safe (:func:`kg.query.querytext.scan`); else refuse.
 
         What the worker then runs is this normalised text, never the one that came in.
         """
@@ -532,7 +532,7 @@ def second_reading(text: str) -> None:
         raise QueryLimitError(
             f"a query that mentions 'service' may be at most {SECOND_READING_CHARS} characters"
         )
-    from kg.queries import parse
+    from kg.query.queries import parse
 
     parse(text)
 

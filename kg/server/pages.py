@@ -24,10 +24,9 @@ from urllib.parse import quote, urlencode
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg import canonical
-from kg.binding import where_group_start
 from kg.errors import QueryError
-from kg.namespaces import (
+from kg.model import canonical
+from kg.model.namespaces import (
     BASE,
     DCTERMS,
     FOAF,
@@ -45,8 +44,9 @@ from kg.namespaces import (
     XSD,
     bind_prefixes,
 )
-from kg.queries import Query, parse
-from kg.render import shorten
+from kg.model.render import shorten
+from kg.query.binding import where_group_start
+from kg.query.queries import Query, parse
 
 LABEL_PREDICATES = (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name, FOAF.name)
 """Properties that give a resource its name, the preferred first."""
@@ -444,7 +444,7 @@ def graph_bytes(graph: Graph, media_type: str) -> bytes:
     if media_type in ("application/n-triples", "application/n-quads"):
         return canonical.ntriples(triples).encode("utf-8")
     if media_type == "application/ld+json":
-        from kg import jsonld
+        from kg.model import jsonld
 
         return jsonld.dumps(jsonld.compact(jsonld.expand(triples)))
     if media_type == "application/rdf+xml":

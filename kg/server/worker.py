@@ -1,7 +1,7 @@
 """A query worker of ``kg serve``: ``python -m kg.server.worker --location STORE [--open]``.
 
 The first thing it does, before it imports the engine, is to enter a network namespace of
-its own (:func:`kg.sandbox.isolate_network`): from then on no connection can be made from this
+its own (:func:`kg.query.sandbox.isolate_network`): from then on no connection can be made from this
 process, to 127.0.0.1 or anywhere, whatever a query asks (``SERVICE`` included). It listens
 on nothing either: the front reaches it only through the two pipes it was started with, so no
 other local process can send it a query. ``--open`` (``kg serve --no-network-isolation``)
@@ -25,7 +25,7 @@ import json
 import sys
 from typing import Any, BinaryIO
 
-from kg.sandbox import SandboxUnavailable, isolate_network
+from kg.query.sandbox import SandboxUnavailable, isolate_network
 
 
 class TooLarge(Exception):

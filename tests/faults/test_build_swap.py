@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from support import kg_executable
 
-from kg import build as kg_build
+from kg.publish import build as kg_build
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "synthetic.py"
 NQ = "samarbeidsgrafen.nq"

@@ -1,6 +1,7 @@
 """A malformed endpoint URL is one line on stderr and exit 2, for ``kg query --endpoint`` and
-``kg push`` (its query URL and ``--graph-store``) alike: one check, :func:`kg.remote.check_url`,
-and a URL with credentials in it is refused without repeating them."""
+``kg push`` (its query URL and ``--graph-store``) alike: one check,
+:func:`kg.query.remote.check_url`, and a URL with credentials in it is refused without repeating
+them."""
 
 from __future__ import annotations
 

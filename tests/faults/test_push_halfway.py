@@ -17,8 +17,8 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 from support import run_kg
 
-from kg.dataset import load_dataset
-from kg.push import named_graphs
+from kg.model.dataset import load_dataset
+from kg.publish.push import named_graphs
 
 PASSWORD_VARIABLE = "KG_TEST_HALFWAY_PASSWORD"
 PASSWORD = "hemmelig-passord-7"

@@ -11,8 +11,8 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 from support import run_kg
 
-from kg import paths
-from kg.remote import RemoteEngine
+from kg.model import paths
+from kg.query.remote import RemoteEngine
 
 
 def _state(base: str) -> dict[str, Graph]:

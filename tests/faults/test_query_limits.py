@@ -13,10 +13,10 @@ import pytest
 import serving
 from support import run_kg
 
-from kg.dataset import load_dataset
-from kg.engines import Limits, OxigraphEngine, RdflibEngine
 from kg.errors import QueryLimitError
-from kg.querytext import MAX_QUERY_CHARS
+from kg.model.dataset import load_dataset
+from kg.query.engines import Limits, OxigraphEngine, RdflibEngine
+from kg.query.querytext import MAX_QUERY_CHARS
 
 ENGINES = ["rdflib", "oxigraph"]
 CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -12,7 +12,7 @@ import re
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from kg.namespaces import ID, RDFS, SKOS, XSD
+from kg.model.namespaces import ID, RDFS, SKOS, XSD
 from kg.server.pages import Source, Statements, resource_html
 
 OYER = ID["organization/oyer"]

@@ -1,7 +1,7 @@
 """The parser's file allow-list compares resolved paths by whole components (issue #7, item 8).
 
-While a parser runs (:func:`kg.dataset.offline`), only the file asked for and Python's own code
-folders may be opened. A folder whose name merely starts with a code folder's name
+While a parser runs (:func:`kg.model.dataset.offline`), only the file asked for and Python's own
+code folders may be opened. A folder whose name merely starts with a code folder's name
 (``…/kg-private`` next to ``…/kg``) is not inside it.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.dataset import offline
+from kg.model.dataset import offline
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def code_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (private / "secret.txt").write_text("secret\n")
     paths = {key: str(lib) for key in ("stdlib", "platstdlib", "purelib", "platlib")}
     monkeypatch.setattr(sysconfig, "get_paths", lambda *args, **kwargs: paths)
-    monkeypatch.setattr("kg.dataset.__file__", str(lib / "dataset.py"))
+    monkeypatch.setattr("kg.model.dataset.__file__", str(lib / "model" / "dataset.py"))
     return lib
 
 

@@ -15,7 +15,7 @@ import pytest
 from rdflib import Graph
 from support import FIXTURE_PROJECT, run_kg
 
-from kg.bounds import SAFE_XML_FORMAT
+from kg.model.bounds import SAFE_XML_FORMAT
 
 kg = partial(run_kg, root=FIXTURE_PROJECT, timeout=120)
 

@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rdflib import Dataset, Literal, URIRef, Variable
 
-from kg.engines import OxigraphEngine, RdflibEngine
 from kg.errors import KgError, ParameterError
-from kg.queries import Parameter, check_safe
-from kg.querytext import scan
-from kg.remote import bind_values
+from kg.query.engines import OxigraphEngine, RdflibEngine
+from kg.query.queries import Parameter, check_safe
+from kg.query.querytext import scan
+from kg.query.remote import bind_values
 
 LISTENER = serving.Listener()
 AT = f"http://127.0.0.1:{LISTENER.port}"

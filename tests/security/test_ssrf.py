@@ -3,8 +3,8 @@
 Issue 7's bypasses were parser differentials: the checker (rdflib) and the executor (Oxigraph)
 read one text two ways. Two defences, each tested on its own:
 
-- the check judges the normalised text, and that text is what runs (kg.querytext);
-- the engines run where no connection can be made (kg.sandbox): the workers of ``kg serve``
+- the check judges the normalised text, and that text is what runs (kg.query.querytext);
+- the engines run where no connection can be made (kg.query.sandbox): the workers of ``kg serve``
   and the forked children of ``kg query`` sit in network namespaces of their own.
 
 Each case makes a listener on 127.0.0.1 count connections; it must count none. The controls
@@ -28,9 +28,9 @@ import serving
 from support import run_kg
 
 from kg.errors import QueryError, QuerySyntaxError, UnsafeQueryError
-from kg.queries import check_safe
-from kg.querytext import scan
-from kg.sandbox import SandboxUnavailable, isolate_network, run_isolated
+from kg.query.queries import check_safe
+from kg.query.querytext import scan
+from kg.query.sandbox import SandboxUnavailable, isolate_network, run_isolated
 from kg.server.backend import QueryJob, Worker, load_store
 
 DIRECT = {"Content-Type": "application/sparql-query"}
@@ -219,7 +219,7 @@ def test_a_worker_given_service_directly_cannot_connect(
 def test_the_in_process_engine_cannot_connect_from_its_child(
     listener: serving.Listener, isolated: bool
 ) -> None:
-    """pyoxigraph in the forked child of :func:`kg.sandbox.run_isolated`, no check at all."""
+    """pyoxigraph in the forked child of :func:`kg.query.sandbox.run_isolated`, no check at all."""
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("o")))
 
