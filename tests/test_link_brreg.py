@@ -164,7 +164,8 @@ def test_extract_resolves_names_on_its_year() -> None:
         "resolved, 3 municipality organisation numbers, 1 county municipality organisation "
         "numbers; 7 finding(s)",
         f + ":2: unmatched: FYLK 921693230 VIKEN FYLKESKOMMUNE: seat OSLO (0301) is in county "
-        "03, o:oslo, whose name is not the entity's; organisation number left out",
+        "03, o:oslo, whose name in the graph (Oslo) is not the entity's; organisation number "
+        "left out",
         f
         + ":7: ambiguous: KOMM 964978840: seat municipality HERØY "
         + heroy

@@ -493,13 +493,16 @@ class Importer:
             self.seat(line, f"KOMM {orgnr}", found, text, "organisation number left out")
             return
         if held is not None and held != candidates[0]:
+            # Not a defect of the source: a municipality merged into a new one (Voss 1235 into
+            # Voss 4621, 2020) can hand its organisation number on. One identifier node has
+            # one holder and one period, so the earlier holder is not given it here.
             self.report.find(
                 self.file,
                 line,
-                "defect",
-                f"KOMM {orgnr}: {text} is {_short(candidates[0])}, but the graph gives the "
-                f"number to {_short(held)}",
-                "organisation number left out",
+                "unmatched",
+                f"KOMM {orgnr}: {text} is {_short(candidates[0])} on {self.when()}, but the graph "
+                f"gives this number to {_short(held)}",
+                "organisation number left out (an identifier has one holder)",
             )
             return
         self.identifier(candidates[0], orgnr, registered, deleted)
@@ -542,15 +545,21 @@ class Importer:
         own = _county_name(name)
         names = sorted({_county_name(n) for n, _ in self.index.labels.get(county, ())})
         if own not in names:
+            seat_text = text if text.startswith(numbers[0]) else f"{text} ({numbers[0]})"
+            why = (
+                "whose name in the graph ("
+                + ", ".join(sorted({n for n, _ in self.index.labels.get(county, ())}))
+                + ") is not the entity's"
+                if names
+                else "which has no name in the graph to confirm it by"
+            )
+            deleting = " (the register says it is being deleted)" if "SLETTING" in name else ""
             self.report.find(
                 self.file,
                 line,
                 "unmatched",
-                f"{what}: seat {text} ({numbers[0]}) is in county {numbers[0][:2]}, "
-                f"{_short(county)}, whose name is not the entity's"
-                + (
-                    " (the register says it is being deleted)" if "SLETTING" in name.upper() else ""
-                ),
+                f"{what}: seat {seat_text} is in county {numbers[0][:2]}, {_short(county)}, "
+                f"{why}{deleting}",
                 "organisation number left out",
             )
             return
