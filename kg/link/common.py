@@ -432,6 +432,19 @@ class Municipalities:
             index.labels[iri].append((name, period))
             for key in _name_keys(name):
                 index.names[key].append((iri, period))
+        # County municipalities' names (no periods: a county municipality's name is its own),
+        # in ``labels`` only: an importer checks a county found by number against its name.
+        county_names = _select(
+            store,
+            f"""
+            SELECT ?c ?name WHERE {{
+              GRAPH ?g {{ ?c <{SKOS.prefLabel}> ?name }} {skip}
+              ?c a <{SG.CountyMunicipality}> .
+              FILTER (LANG(?name) = "nb")
+            }}""",
+        )
+        for c, name in sorted(set(county_names)):
+            index.labels[URIRef(c)].append((name, Period(None, None)))
         changes = _select(
             store,
             f"""
