@@ -544,6 +544,21 @@ class Importer:
         county = counties[0]
         own = _county_name(name)
         names = sorted({_county_name(n) for n, _ in self.index.labels.get(county, ())})
+        if not names and "SLETTING" not in name:
+            # KLASS names no county before 2018: the register's county municipality seated in
+            # the county is its name (as the register writes it).
+            self.graph.add(county, SKOS.prefLabel, Literal(name, lang="nb"))
+            self.report.find(
+                self.file,
+                line,
+                "note",
+                f"{what}: seated in county {numbers[0][:2]}, {_short(county)}, which has no name"
+                " in the graph",
+                f"named {name!r} from the register, with its organisation number",
+            )
+            self.identifier(county, orgnr, registered, deleted)
+            self.report.count("county municipality organisation numbers")
+            return
         if own not in names:
             seat_text = text if text.startswith(numbers[0]) else f"{text} ({numbers[0]})"
             why = (
