@@ -228,7 +228,7 @@ def data_copy(tmp_path: Path) -> Path:
     [
         (
             "latin-1.csv",
-            "latin-1.csv:2: not UTF-8 (byte 0xd8 at offset 32) (Bufdir publishes the list as"
+            "latin-1.csv:2: not UTF-8: byte 0xd8 at offset 32 (Bufdir publishes the list as"
             " UTF-8; give the file as published or convert it with iconv -t utf-8)",
         ),
         (

@@ -80,6 +80,7 @@ from kg.link.common import (
     name_key,
     orgnr_valid,
     unique,
+    utf8_text,
 )
 from kg.model.namespaces import ADMS, ID, LEGAL, LOCN, ORG, SCHEMA, SG, SKOS, VOCAB
 from kg.publish.export import write_atomic
@@ -117,17 +118,11 @@ class Source:
 
 
 def _decode(path: Path, raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LoadError(
-            str(path),
-            f"not UTF-8 (byte 0x{raw[exc.start]:02x} cannot be decoded): Enhetsregisteret's "
-            "files are UTF-8",
-            line=line,
-            hint="convert it, e.g. iconv -f cp1252 -t utf-8",
-        ) from None
+    return utf8_text(
+        path,
+        raw,
+        "Enhetsregisteret's files are UTF-8: convert it, e.g. iconv -f cp1252 -t utf-8",
+    )
 
 
 def _json(path: Path) -> Any:

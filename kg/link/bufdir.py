@@ -61,6 +61,7 @@ from kg.link.common import (
     Report,
     SourceInfo,
     day_before,
+    utf8_text,
 )
 from kg.model.namespaces import ADMS, DCTERMS, ID, ORG, SG, SKOS, VOCAB
 
@@ -103,19 +104,12 @@ def split_cell(cell: str) -> tuple[list[str], bool]:
 
 
 def _text(path: Path, what: str) -> str:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LoadError(
-            str(path),
-            f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-            line=line,
-            hint=f"Bufdir publishes {what} as UTF-8; give the file as published or convert it"
-            " with iconv -t utf-8",
-        ) from None
-    return text.removeprefix("\ufeff")
+    return utf8_text(
+        path,
+        path.read_bytes(),
+        f"Bufdir publishes {what} as UTF-8; give the file as published or convert it"
+        " with iconv -t utf-8",
+    )
 
 
 def read_dataset(path: Path) -> list[Row]:

@@ -89,6 +89,20 @@ def day_before(day: str) -> str:
     return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
 
 
+def utf8_text(path: Path, data: bytes, hint: str) -> str:
+    """``data`` (the bytes of ``path``) as UTF-8 text, a byte-order mark left out; refused with
+    the line of the first byte that is not UTF-8 and what to do (``hint``)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(
+            str(path),
+            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+            line=data[: exc.start].count(b"\n") + 1,
+            hint=hint,
+        ) from None
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:

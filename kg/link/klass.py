@@ -49,6 +49,7 @@ from kg.link.common import (
     day_before,
     orgnr_valid,
     slug,
+    utf8_text,
 )
 from kg.model.namespaces import CV, DCTERMS, ID, ORG, SCHEMA, SG, SKOS, VOCAB
 
@@ -68,17 +69,11 @@ IndexFor = Callable[[Sequence[URIRef]], Municipalities]
 
 def read_json(path: Path) -> Any:
     """A JSON file as the KLASS API answers it (UTF-8); refused with line and column."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LoadError(
-            str(path),
-            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
-            line=line,
-            hint="the KLASS API answers UTF-8 JSON; fetch the file again or convert it",
-        ) from None
+    text = utf8_text(
+        path,
+        path.read_bytes(),
+        "the KLASS API answers UTF-8 JSON; fetch the file again or convert it",
+    )
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
