@@ -40,12 +40,13 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-## make goldens: after a change of data/, write the answers of every named query on the real
-## data (tests/golden/queries/*.json) and the outputs of the README's examples anew; review them
-## with `git diff tests/golden README.md` before committing. Behaviour tests run on fixtures and
-## need no regenerating.
+## make goldens: after a change of data/ or of a query, write anew the answers of every named
+## query on the seed (tests/golden/queries/*.json), of the national-layer queries on the whole
+## data (tests/golden/national/*.json) and the outputs of the README's examples (whole data);
+## review them with `git diff tests/golden README.md` before committing. Behaviour tests run on
+## the seed and on fixtures and need no regenerating.
 goldens: $(STAMP)
-	SAMARBEIDSGRAFEN_UPDATE_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_competency.py tests/test_readme.py
+	SAMARBEIDSGRAFEN_UPDATE_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_competency.py tests/test_national.py tests/test_readme.py
 	@git diff --stat -- tests/golden README.md 2>/dev/null || true
 
 ## make bench: `kg build` against the plain rdflib + pySHACL pipeline (bench/baseline.py) at

@@ -49,7 +49,10 @@ from kg.query.engines import QueryResult
 from kg.query.queries import Query
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "queries"
-"""Where the golden files live, one per competency query."""
+"""Goldens of every competency query on the seed (tests/test_competency.py)."""
+NATIONAL_DIR = Path(__file__).parent / "golden" / "national"
+"""Goldens of the queries that read the national layer, on the committed data
+(tests/test_national.py, pyoxigraph)."""
 
 UPDATE_ENV = "SAMARBEIDSGRAFEN_UPDATE_GOLDEN"
 """Set this to 1 to (re)write golden files instead of comparing; the tests then skip, never
@@ -139,14 +142,14 @@ def row_set(found: Table) -> set[tuple[str | None, ...]]:
     return {tuple(row) for row in found.get("rows", [])}
 
 
-def path_of(name: str) -> Path:
-    """The golden file of query ``name``."""
-    return GOLDEN_DIR / f"{name}.json"
+def path_of(name: str, folder: Path = GOLDEN_DIR) -> Path:
+    """The golden file of query ``name`` (in ``folder``: the seed's, or NATIONAL_DIR)."""
+    return folder / f"{name}.json"
 
 
-def read(name: str) -> Table | None:
+def read(name: str, folder: Path = GOLDEN_DIR) -> Table | None:
     """The golden table of query ``name``, or ``None`` when there is no golden file."""
-    path = path_of(name)
+    path = path_of(name, folder)
     if not path.exists():
         return None
     data: Table = json.loads(path.read_text(encoding="utf-8"))
@@ -171,9 +174,9 @@ def dumps(found: Table) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(name: str, found: Table) -> Path:
+def write(name: str, found: Table, folder: Path = GOLDEN_DIR) -> Path:
     """Write the golden file of query ``name`` (only when :func:`updating`)."""
-    path = path_of(name)
+    path = path_of(name, folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(dumps(found), encoding="utf-8")
     return path

@@ -55,8 +55,9 @@ EXPECTED_FILES = {
     "samarbeidsgrafen.ttl",
     "shapes.ttl",
     "crosswalk.csv",
+    "municipality-history.csv",
 }
-NOT_RDF = {"SHA256SUMS", "crosswalk.csv"}
+NOT_RDF = {"SHA256SUMS", "crosswalk.csv", "municipality-history.csv"}
 
 RDFLIB_FORMAT = {".ttl": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nquads"}
 OX_FORMAT = {

@@ -15,11 +15,11 @@ import golden
 import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
-from support import run_kg
+from support import PROJECT_DATA, run_kg
 
 from kg.link import bufdir
 from kg.link.common import GraphBuilder, Municipalities, Report
-from kg.model import paths
+from kg.model.dataset import data_files
 from kg.model.namespaces import ADMS, ID, ORG, SKOS, VOCAB
 from kg.query import queries
 from kg.query.engines import Limits, OxigraphEngine, run
@@ -30,8 +30,8 @@ FOLDER = SOURCE / "bufdir-child-welfare-cooperation-2023"
 FILES = [FOLDER / "dataset.csv", FOLDER / "fields.csv", FOLDER / "meta.xml"]
 FIXTURES = Path(__file__).parent / "fixtures" / "bufdir"
 READ_ON = "2026-12-02"
-GRAPH_FILE = paths.DATA_DIR / f"{bufdir.SLUG}.trig"
-REPORT_FILE = paths.DATA_DIR / f"{bufdir.SLUG}.report.txt"
+GRAPH_FILE = PROJECT_DATA / f"{bufdir.SLUG}.trig"
+REPORT_FILE = PROJECT_DATA / f"{bufdir.SLUG}.report.txt"
 
 
 def _needs_source() -> None:
@@ -42,7 +42,7 @@ def _needs_source() -> None:
 @pytest.fixture(scope="module")
 def imported() -> tuple[GraphBuilder, Report]:
     _needs_source()
-    existing = sorted(p for p in paths.DATA_DIR.glob("*.trig") if p != GRAPH_FILE)
+    existing = sorted(p for p in PROJECT_DATA.glob("*.trig") if p != GRAPH_FILE)
     graphs, reports = bufdir.import_files(
         FILES, lambda skip: Municipalities.from_files(existing, skip), READ_ON
     )
@@ -179,6 +179,7 @@ def test_oyer_and_gausdal_join_the_graph_on_their_iris(
     assert members == {ID["organization/oyer"], ID["organization/gausdal"]}
 
 
+@pytest.mark.national
 def test_reimport_gives_the_committed_files_byte_for_byte(
     imported: tuple[GraphBuilder, Report],
 ) -> None:
@@ -187,9 +188,12 @@ def test_reimport_gives_the_committed_files_byte_for_byte(
     assert ("\n".join(report.lines()) + "\n").encode() == REPORT_FILE.read_bytes()
 
 
+@pytest.mark.national
 def test_the_named_query_lists_204_members_of_64_arrangements() -> None:
     """On the project's data (the committed graph), with the project's default engine."""
-    engine = OxigraphEngine.of_store(golden.oxigraph_store(), Limits(isolated=False), union=True)
+    engine = OxigraphEngine.of_store(
+        golden.oxigraph_store(data_files(PROJECT_DATA)), Limits(isolated=False), union=True
+    )
     found = run(queries.catalogue()["child-welfare-arrangements"], engine)
     rows = found.records()
     assert len(rows) == 204
@@ -219,7 +223,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 def data_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "data"
     folder.mkdir()
-    shutil.copy(paths.DATA_DIR / "oyer-regionalt-samarbeid-2010.trig", folder)
+    shutil.copy(PROJECT_DATA / "oyer-regionalt-samarbeid-2010.trig", folder)
     return folder
 
 

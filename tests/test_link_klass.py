@@ -22,10 +22,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from rdflib import Dataset
-from support import run_kg
+from support import PROJECT_DATA, run_kg
 
 from kg.model import paths
-from kg.model.dataset import load_dataset
+from kg.model.dataset import data_files, load_dataset
 from kg.model.namespaces import ID
 from kg.query import queries
 from kg.query.engines import OxigraphEngine, run
@@ -472,11 +472,12 @@ def test_9999_is_counted_in_the_versions_that_list_it(tmp_path: Path) -> None:
 # The real files and the committed data
 
 
+@pytest.mark.national
 def test_the_real_files_give_the_committed_data_byte_for_byte(tmp_path: Path) -> None:
     if not (NATIONAL / "ssb-klass-131" / "changetables.json").is_file():
         pytest.skip(f"the national sources are not here ({NATIONAL}): nothing to re-import")
     data = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, data)
+    shutil.copytree(PROJECT_DATA, data)
     for name in ("ssb-klass-131.trig", "ssb-klass-1236.trig"):
         (data / name).unlink()
     table = (
@@ -490,15 +491,16 @@ def test_the_real_files_give_the_committed_data_byte_for_byte(tmp_path: Path) ->
         "ssb-klass-131.report.txt",
         "ssb-klass-1236.report.txt",
     ):
-        assert (data / name).read_bytes() == (paths.DATA_DIR / name).read_bytes(), name
+        assert (data / name).read_bytes() == (PROJECT_DATA / name).read_bytes(), name
 
 
 @pytest.fixture(scope="module")
 def data_engine() -> OxigraphEngine:
     """The project's data/ in pyoxigraph (the query takes minutes on it for now: no timeout)."""
-    return OxigraphEngine(load_dataset(), Limits(timeout=1800.0))
+    return OxigraphEngine(load_dataset(data_files(PROJECT_DATA)), Limits(timeout=1800.0))
 
 
+@pytest.mark.national
 def test_the_committed_data_answers_the_issue(data_engine: OxigraphEngine) -> None:
     counts = {}
     for day in ("2024-01-01", "2020-06-01", "2019-06-01"):
@@ -511,9 +513,10 @@ def test_the_committed_data_answers_the_issue(data_engine: OxigraphEngine) -> No
     assert [(n, s) for n, m, s in rows if m == o("oyer")] == [("3440", "in force")]
 
 
+@pytest.mark.national
 def test_the_committed_data_has_every_code_change() -> None:
     dataset = Dataset()
-    dataset.parse(paths.DATA_DIR / "ssb-klass-131.trig", format="trig")
+    dataset.parse(PROJECT_DATA / "ssb-klass-131.trig", format="trig")
     found = select(
         dataset,
         f"""SELECT (COUNT(DISTINCT ?c) AS ?rows) (COUNT(DISTINCT ?e) AS ?events) WHERE {{

@@ -1,7 +1,8 @@
 """The national graph as researchers use it: what a number meant on a day and what it is now,
 the history table, and the validation queries on numbers and counties (docs/national-graph.md).
 
-Runs on the committed data/ (pyoxigraph, in process); the validation queries also on copies of
+Runs on the committed data/ (support.PROJECT_DATA: the seed and the national layer; pyoxigraph,
+in process); the validation queries also on copies of
 the data with one fault put in, to see that each catches what it is for.
 """
 
@@ -16,10 +17,14 @@ from pathlib import Path
 import golden
 import pyoxigraph as ox
 import pytest
+from support import PROJECT_DATA
 
-from kg.model import paths
+from kg.model.dataset import data_files, load_dataset
 from kg.publish.stats import summarize_store
 from kg.query import queries
+from kg.validation.validate import validate
+
+pytestmark = pytest.mark.national
 
 CATALOGUE = queries.catalogue()
 ORG_ID = "https://w3id.org/samarbeidsgrafen/id/organization/"
@@ -27,7 +32,7 @@ ORG_ID = "https://w3id.org/samarbeidsgrafen/id/organization/"
 
 @pytest.fixture(scope="module")
 def store() -> Iterator[ox.Store]:
-    yield golden.oxigraph_store()
+    yield golden.oxigraph_store(data_files(PROJECT_DATA))
 
 
 def rows(store: ox.Store, name: str, **params: str) -> list[dict[str, str | None]]:
@@ -51,6 +56,31 @@ def _plain(cell: str | None) -> str | None:
     if cell.startswith('"'):
         return cell[1 : cell.rindex('"')]
     return cell
+
+
+NATIONAL_GOLDEN = ("child-welfare-arrangements", "inter-municipal-companies")
+"""Queries whose answers are in the national layer, each with a reviewed golden file in
+tests/golden/national/ (``make goldens`` rewrites them; read every row before committing)."""
+
+
+@pytest.mark.parametrize("name", NATIONAL_GOLDEN)
+def test_a_national_answer_is_its_golden_result(store: ox.Store, name: str) -> None:
+    query = CATALOGUE[name]
+    found = golden.oxigraph_table(query, golden.run_on_oxigraph(store, query, query.bindings()))
+    expected = golden.read(name, golden.NATIONAL_DIR)
+    if golden.updating():
+        if expected != found:
+            path = golden.write(name, found, golden.NATIONAL_DIR)
+            pytest.skip(f"wrote {path}: read every row against the sources before committing")
+        pytest.skip("golden file up to date")
+    assert expected is not None, f"no golden file {golden.path_of(name, golden.NATIONAL_DIR)}"
+    assert golden.row_set(found) == golden.row_set(expected), golden.differences(expected, found)
+    assert found == expected, golden.differences(expected, found)
+
+
+def test_every_national_golden_file_belongs_to_a_query() -> None:
+    files = sorted(p.stem for p in golden.NATIONAL_DIR.glob("*.json"))
+    assert files == sorted(NATIONAL_GOLDEN)
 
 
 def test_0521_on_2019_06_01_is_oyer_which_is_3440_now(store: ox.Store) -> None:
@@ -205,7 +235,7 @@ def test_the_data_keeps_the_rule(store: ox.Store, name: str) -> None:
 def _copy_with(tmp_path: Path, edits: dict[str, tuple[str, str]]) -> list[Path]:
     """The data files, copied, with ``old`` replaced by ``new`` once in the named files."""
     copies = []
-    for path in sorted(paths.DATA_DIR.glob("*.trig")):
+    for path in sorted(PROJECT_DATA.glob("*.trig")):
         target = tmp_path / path.name
         shutil.copyfile(path, target)
         if path.name in edits:
@@ -290,3 +320,11 @@ def test_stats_say_what_each_source_added(store: ox.Store) -> None:
         ("Membership", 204),
         ("InterMunicipalCooperation", 64),
     ]
+
+
+def test_the_committed_data_conforms() -> None:
+    """The whole data passes the shapes and the violation queries (what `kg build` requires):
+    every county municipality has its name from KLASS or the register, every number its rule."""
+    report = validate(load_dataset(data_files(PROJECT_DATA)), severity="Violation")
+    assert report.violations == (), report.summary()
+    assert report.conforms

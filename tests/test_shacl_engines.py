@@ -92,8 +92,8 @@ def test_the_engine_names() -> None:
     assert str(caught.value) == "unknown SHACL engine 'jena' (use turbo or pyshacl)"
 
 
-def test_there_are_a_hundred_and_three_fixtures() -> None:
-    assert len(ALL_FIXTURES) == 103
+def test_there_are_a_hundred_and_five_fixtures() -> None:
+    assert len(ALL_FIXTURES) == 105
 
 
 @pytest.mark.parametrize("fixture", [None, *ALL_FIXTURES], ids=name_of)

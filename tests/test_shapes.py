@@ -460,7 +460,7 @@ def test_violation_query_header_and_columns(name: str) -> None:
     assert "validation" in query.tags
     assert query.kind == "select"
     assert query.is_violation
-    assert re.search(r"^SELECT \?focus \?message$", query.text, re.MULTILINE)
+    assert re.search(r"^SELECT (DISTINCT )?\?focus \?message$", query.text, re.MULTILINE)
 
 
 def test_the_typed_report_lists_each_defect_once() -> None:

@@ -103,6 +103,8 @@ class Version:
     last_modified: str
     unknown: str | None = None
     """The name of the code 9999 where the version lists it (left out of ``items``)."""
+    notes: dict[str, str] = field(default_factory=dict)
+    """Each item's ``notes`` where it has any (county names are read from them too)."""
 
 
 @dataclass
@@ -124,6 +126,7 @@ class Klass:
 
 def _version(path: Path, doc: dict[str, Any], report: Report) -> Version:
     items: dict[str, str] = {}
+    notes: dict[str, str] = {}
     unknown: str | None = None
     for index, item in enumerate(doc["classificationItems"]):
         code, name = item.get("code"), item.get("name")
@@ -141,6 +144,8 @@ def _version(path: Path, doc: dict[str, Any], report: Report) -> Version:
                 f"read as {name.strip()!r}",
             )
         items[code] = name.strip()
+        if isinstance(item.get("notes"), str) and item["notes"].strip():
+            notes[code] = item["notes"].strip()
     for key in ("validFrom", "name"):
         if not isinstance(doc.get(key), str):
             raise LoadError(str(path), f"a KLASS version has {key}; this file has none")
@@ -153,6 +158,7 @@ def _version(path: Path, doc: dict[str, Any], report: Report) -> Version:
         doc.get("introduction") or "",
         str(doc.get("lastModified") or "")[:10],
         unknown,
+        notes,
     )
 
 
@@ -579,22 +585,33 @@ _COUNTY = re.compile(
 )
 
 
-def county_names(version: Version) -> dict[str, str]:
-    """County names a version's introduction gives, in its own words: «30 Viken deles i
-    31 Østfold fylke, …», «… til nytt fylke 50 Trøndelag.».
+def county_names(version: Version) -> dict[str, tuple[str, str]]:
+    """County names a version gives in its own words, each with where: its introduction
+    («30 Viken deles i 31 Østfold fylke, …», «… til nytt fylke 50 Trøndelag.»), else an item's
+    notes on a county merger («I 2020 ble 09 Aust-Agder og 10 Vest-Agder slått sammen til
+    42 Agder.»).
 
     >>> county_names(Version(Path("x"), "", "2024-01-01", None, {},
     ...     "30 Viken deles i 31 Østfold fylke og 32 Akershus fylke. 38 Vestfold og Telemark"
     ...     " fylke deles i 39 Vestfold fylke.", ""))
-    {'30': 'Viken', '31': 'Østfold', '32': 'Akershus', '38': 'Vestfold og Telemark', '39':
-    'Vestfold'}
+    {'30': ('Viken', 'the introduction'), '31': ('Østfold', 'the introduction'),
+    '32': ('Akershus', 'the introduction'), '38': ('Vestfold og Telemark', 'the introduction'),
+    '39': ('Vestfold', 'the introduction')}
+    >>> county_names(Version(Path("x"), "", "1971-01-01", None, {}, "", "", None,
+    ...     {"0901": "I 2020 ble 09 Aust-Agder og 10 Vest-Agder slått sammen til 42 Agder."}))
+    {'09': ('Aust-Agder', 'the notes on 0901'), '10': ('Vest-Agder', 'the notes on 0901'),
+    '42': ('Agder', 'the notes on 0901')}
     """
-    found: dict[str, str] = {}
-    for sentence in re.split(r"(?<=\.)\s+", version.introduction):
-        if "fylke" not in sentence:
-            continue
-        for number, name in _COUNTY.findall(sentence):
-            found.setdefault(number, name)
+    found: dict[str, tuple[str, str]] = {}
+    texts = [("the introduction", version.introduction, "fylke")]
+    notes = sorted(version.notes.items())
+    texts += [(f"the notes on {code}", text, "slått sammen til") for code, text in notes]
+    for where, text, marker in texts:
+        for sentence in re.split(r"(?<=\.)\s+", text):
+            if marker not in sentence:
+                continue
+            for number, name in _COUNTY.findall(sentence):
+                found.setdefault(number, (name, where))
     return found
 
 
@@ -611,10 +628,10 @@ def _counties(
     by_county: dict[str, list[str]] = defaultdict(list)
     for code in runs:
         by_county[code[:2]].append(code)
-    named: dict[str, tuple[str, Version]] = {}
+    named: dict[str, tuple[str, str, Version]] = {}
     for version in versions:
-        for number, name in county_names(version).items():
-            named.setdefault(number, (name, version))
+        for number, (name, where) in county_names(version).items():
+            named.setdefault(number, (name, where, version))
     made = 0
     for number, codes in sorted(by_county.items()):
         if len(codes) == 1 and codes[0][2:] in ("01",) and len(runs) > 1:
@@ -648,13 +665,13 @@ def _counties(
         if ends_at is not None:
             graph.add(iri, SCHEMA.endDate, Literal(day_before(ends_at), datatype=XSD.date))
         if number in named:
-            name, version = named[number]
+            name, where, version = named[number]
             graph.add(iri, SKOS.prefLabel, Literal(f"{name} fylkeskommune", lang="nb"))
             report.find(
                 version.path,
                 None,
                 "note",
-                f"county {number} is named {name!r} in the introduction of {version.name}",
+                f"county {number} is named {name!r} in {where} of {version.name}",
                 f"named «{name} fylkeskommune»",
             )
         made += 1

@@ -213,25 +213,21 @@ def render_summary(summary: Summary, validation_note: str | None = None) -> str:
     """
     count = len(summary.graphs)
     lines = [f"{summary.triples} triples in {count} graph{'' if count == 1 else 's'}", ""]
-    lines.append(
-        table(
-            ["graph", "kind", "source", "triples", "adds"],
-            (
-                [
-                    shorten(g.iri) or "(default)",
-                    g.kind,
-                    shorten(g.source),
-                    str(g.triples),
-                    ", ".join(f"{n} {shorten(c)}" for c, n in g.adds),
-                ]
-                for g in summary.graphs
-            ),
-        )
-    )
+    # "adds" (the main kinds of things each graph types) is counted on a store
+    # (summarize_store); a summary without it has no such column.
+    with_adds = any(g.adds for g in summary.graphs)
+    header = ["graph", "kind", "source", "triples"] + (["adds"] if with_adds else [])
+    rows = []
+    for g in summary.graphs:
+        row = [shorten(g.iri) or "(default)", g.kind, shorten(g.source), str(g.triples)]
+        if with_adds:
+            row.append(", ".join(f"{n} {shorten(c)}" for c, n in g.adds))
+        rows.append(row)
+    lines.append(table(header, rows))
     lines.append("")
     if summary.classes:
-        rows = ([shorten(c), str(n)] for c, n in summary.classes)
-        lines.append(table(["class", "entities"], rows))
+        classes = ([shorten(c), str(n)] for c, n in summary.classes)
+        lines.append(table(["class", "entities"], classes))
     else:
         lines.append("no typed entities")
     lines.append("")
