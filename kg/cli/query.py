@@ -21,25 +21,65 @@ from kg.cli.options import (
     param_option,
     timeout_option_with,
 )
-from kg.errors import QueryLimitError
-from kg.model.render import table
+from kg.errors import QueryLimitError, UnknownQueryError
+from kg.model import paths
 from kg.query import queries
 from kg.query.settings import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, FORMATS, Limits, check_format
 
 
-def listing() -> str:
-    """The catalogue as a table: name, kind, title and parameters with their types, from the
-    files' headers alone (no SPARQL parsed: a broken query shows when it runs)."""
-    rows = (
-        [e.name, e.kind, e.header.title, ", ".join(f"{p.name} ({p.type})" for p in e.header.params)]
-        for e in queries.entries().values()
-    )
-    return table(["name", "kind", "title", "parameters"], rows)
+def listing(format: str = "table") -> str:
+    """The catalogue from the files' headers and tokens alone (no SPARQL parsed: a broken
+    query shows when it runs): a table that fits in 100 columns, or JSON with everything."""
+    from kg.query.listing import listing_json, listing_table
+
+    found = queries.entries().values()
+    if format == "json":
+        return listing_json(found)
+    if format != "table":
+        raise click.UsageError(f"--list writes table or json, not {format}")
+    return listing_table(found)
+
+
+def describing(query: str, format: str) -> str:
+    """One query's title, description, parameters, columns, as-of, file and an example."""
+    from kg.query.listing import describe, record
+
+    if queries.is_path(query):
+        found = queries.entry(Path(query))
+    else:
+        path = paths.QUERIES_DIR / f"{query}{queries.QUERY_SUFFIX}"
+        if not path.is_file():
+            known = [p.stem for p in queries.query_files()]
+            raise UnknownQueryError(queries.unknown_query_message(query, known))
+        found = queries.entry(path)
+    if format == "json":
+        return _json_one(record(found))
+    if format != "table":
+        raise click.UsageError(f"--describe writes table or json, not {format}")
+    return describe(found, path_given=queries.is_path(query))
+
+
+def _json_one(item: dict[str, object]) -> str:
+    import json
+
+    return json.dumps(item, ensure_ascii=False, indent=2) + "\n"
 
 
 @click.command("query")
 @click.argument("query", required=False, metavar="NAME|FILE.rq")
-@click.option("--list", "list_queries", is_flag=True, help="List the catalogue's queries.")
+@click.option(
+    "--list",
+    "list_queries",
+    is_flag=True,
+    help="List the catalogue's queries: title, description, columns, as-of, parameters "
+    "(--format table or json).",
+)
+@click.option(
+    "--describe",
+    "describe",
+    is_flag=True,
+    help="Say what the query NAME takes and returns, and how to run it (--format table or json).",
+)
 @param_option
 @as_of_option
 @format_option(FORMATS)
@@ -70,6 +110,7 @@ def listing() -> str:
 def command(
     query: str | None,
     list_queries: bool,
+    describe: bool,
     params: dict[str, str],
     as_of: str | None,
     format: str,
@@ -84,10 +125,15 @@ def command(
     """Run the named query NAME from queries/, or the query in FILE.rq, on the data (or on a
     remote SPARQL endpoint with --endpoint)."""
     if list_queries:
-        click.echo(listing())
+        text = listing(format)
+        click.echo(text, nl=not text.endswith("\n"))
         return
     if query is None:
         raise click.UsageError("give a query name or a .rq file (kg query --list shows the names)")
+    if describe:
+        text = describing(query, format)
+        click.echo(text, nl=not text.endswith("\n"))
+        return
     if endpoint is not None and (engine is not None or data is not None):
         given = "--engine" if engine is not None else "--data"
         raise click.UsageError(f"{given} and --endpoint exclude each other")

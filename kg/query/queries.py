@@ -43,9 +43,10 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -256,7 +257,7 @@ class ParameterType:
 PARAMETER_TYPES: dict[str, ParameterType] = {
     t.name: t
     for t in (
-        ParameterType("iri", "an IRI (absolute, or prefixed like sgid:organisation/oyer)", _iri),
+        ParameterType("iri", "an IRI (absolute, or prefixed like sgid:organization/oyer)", _iri),
         ParameterType("date", "a date (YYYY-MM-DD)", _date),
         ParameterType("year", "a year (YYYY)", _year),
         ParameterType("string", "a string", _string),
@@ -345,12 +346,13 @@ def _walk(node: Any) -> Iterator[Any]:
             stack.extend(item)
 
 
-def _syntax_error(exc: ParseBaseException, path: str | None) -> QuerySyntaxError:
-    where = f"{path}:" if path else ""
-    message = " ".join(str(exc.msg).split())
-    found = exc.line[exc.col - 1 : exc.col + 19].strip() if exc.line else ""
-    near = f" near {found!r}" if found else ""
-    return QuerySyntaxError(f"{where}{exc.lineno}:{exc.col}: {message}{near}")
+def _syntax_error(exc: ParseBaseException, text: str, path: str | None) -> QuerySyntaxError:
+    """The error for ``text`` that does not parse: the furthest place the grammar failed,
+    what it found there, the line and a caret (:func:`kg.query.syntax.message`)."""
+    from kg.query import syntax
+
+    message = " ".join(str(exc.msg).split()).replace("Expected", "expected")
+    return QuerySyntaxError(syntax.message(path, text, fallback=(exc.loc, message)))
 
 
 def _parse_tree(text: str, path: str | None = None) -> ParseResults:
@@ -364,7 +366,7 @@ def _parse_tree(text: str, path: str | None = None) -> ParseResults:
         try:
             update = sparql_parser.UpdateUnit.parse_string(text, parse_all=True)
         except ParseBaseException:
-            raise _syntax_error(exc, path) from None
+            raise _syntax_error(exc, text, path) from None
         requests = update[0].get("request") or []
         if not requests:
             where = f"{path}: " if path else ""
@@ -409,7 +411,9 @@ def parse(text: str, path: str | None = None) -> ParsedQuery:
     'ask'
     >>> parse("SELECT * WHERE { ?s ?p }")
     Traceback (most recent call last):
-    kg.errors.QuerySyntaxError: 1:18: Expected SelectQuery near '?s ?p }'
+    kg.errors.QuerySyntaxError: 1:24: syntax error: unexpected '}' (expected a term)
+      SELECT * WHERE { ?s ?p }
+                             ^
     """
     parsed, _ = _parse(text, path)
     return parsed
@@ -716,6 +720,7 @@ def query_from_text(text: str, name: str = "query", path: Path | None = None) ->
         parsed = check_safe(_with_prologue(text, judged.prefixes))
     except QuerySyntaxError:
         parse(text, where)  # the error at its line and column in the file, if the file has it
+        _undeclared_prefix(judged, where)
         raise
     for param in header.params:
         if param.name not in parsed.variables:
@@ -730,6 +735,22 @@ def query_from_text(text: str, name: str = "query", path: Path | None = None) ->
         path=path,
         kind=parsed.kind,
     )
+
+
+def _undeclared_prefix(judged: querytext.Scan, where: str) -> None:
+    """Raise, at its place, the first prefixed name whose prefix neither the text nor the
+    project's map declares (rdflib's translation says only "Unknown namespace prefix")."""
+    from kg.query import syntax
+
+    for token in querytext.significant(judged.text):
+        prefix = token.text.partition(":")[0]
+        if token.kind == "pname" and prefix not in judged.prefixes and prefix not in PREFIXES:
+            line, column = syntax.position(judged.text, token.start)
+            raise QuerySyntaxError(
+                f"{where}:{line}:{column}: syntax error: prefix '{prefix}:' is not declared "
+                f"(declare it with PREFIX {prefix}: <IRI>, or use a prefix of the project's map: "
+                "docs/prefixes.md)\n" + syntax.caret_lines(judged.text, token.start)
+            )
 
 
 def load_query(path: Path) -> Query:
@@ -834,7 +855,7 @@ def get(name_or_path: str | Path, folder: Path | None = None) -> Query:
 
     >>> get("no-such-query", folder=Path("/nonexistent"))
     Traceback (most recent call last):
-    kg.errors.UnknownQueryError: unknown query 'no-such-query' (the catalogue is empty)
+    kg.errors.UnknownQueryError: no query named 'no-such-query' (the catalogue is empty)
     """
     if is_path(name_or_path):
         return load_query(Path(name_or_path))
@@ -843,9 +864,36 @@ def get(name_or_path: str | Path, folder: Path | None = None) -> Query:
     path = folder / f"{name}{QUERY_SUFFIX}"
     if path.is_file():
         return load_query(path)  # only this file: parsing the whole catalogue is slow
-    known = ", ".join(p.stem for p in query_files(folder))
-    listing = f"known: {known}" if known else "the catalogue is empty"
-    raise UnknownQueryError(f"unknown query '{name}' ({listing})")
+    raise UnknownQueryError(unknown_query_message(name, [p.stem for p in query_files(folder)]))
+
+
+def suggestion(name: str, known: Iterable[str]) -> str | None:
+    """The known names closest to ``name`` (difflib), as ``a``, ``a or b``, ``a, b or c``.
+
+    >>> suggestion("membrs-on-date", ["members-on-date", "is-member"])
+    'members-on-date'
+    """
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    if not close:
+        return None
+    return close[0] if len(close) == 1 else ", ".join(close[:-1]) + " or " + close[-1]
+
+
+def unknown_query_message(name: str, known: Sequence[str]) -> str:
+    """What to say of a query name the catalogue lacks: the names it may have meant, else
+    where the names are listed.
+
+    >>> unknown_query_message("membrs-on-date", ["members-on-date", "is-member"])
+    "no query named 'membrs-on-date' (did you mean members-on-date?)"
+    >>> unknown_query_message("x", ["members-on-date"])
+    "no query named 'x' (kg query --list shows the names)"
+    """
+    if not known:
+        return f"no query named '{name}' (the catalogue is empty)"
+    close = suggestion(name, known)
+    if close is not None:
+        return f"no query named '{name}' (did you mean {close}?)"
+    return f"no query named '{name}' (kg query --list shows the names)"
 
 
 def violation_queries(folder: Path | None = None) -> list[Query]:
@@ -876,6 +924,8 @@ __all__ = [
     "parse_header",
     "query_from_text",
     "query_files",
+    "suggestion",
+    "unknown_query_message",
     "tagged",
     "violation_queries",
     "with_prologue",
