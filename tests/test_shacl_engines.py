@@ -281,9 +281,8 @@ def test_kg_validate_refuses_an_unknown_engine() -> None:
     assert kg("--shacl-engine", "jena") == (
         2,
         "",
-        "Usage: kg validate [OPTIONS] [PATHS]...\n"
-        "Try 'kg validate --help' for help.\n\n"
-        "Error: Invalid value for '--shacl-engine': 'jena' is not one of 'turbo', 'pyshacl'.\n",
+        "kg: error: invalid value for --shacl-engine: 'jena' is not one of turbo, pyshacl "
+        "(see kg validate --help)\n",
     )
 
 

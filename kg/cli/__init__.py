@@ -27,6 +27,8 @@ COMMANDS = {
     "push": "kg.cli.push",
     "serve": "kg.cli.serve",
     "link": "kg.cli.link",
+    "find": "kg.cli.find",
+    "release": "kg.cli.release",
 }
 """Subcommand name → module defining a click command named ``command``."""
 
@@ -80,6 +82,26 @@ class LazyGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name is not None and command is not None:
+            ctx.meta["kg.command"] = (name, command)
+        return name, command, rest
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the subcommand; a usage error click raises without a context while parsing its
+        options (``Option '--format' requires an argument``) gets the subcommand's, so that the
+        message names ``kg COMMAND --help``."""
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            resolved = ctx.meta.get("kg.command")
+            if exc.ctx is None and resolved is not None:
+                exc.ctx = click.Context(resolved[1], info_name=resolved[0], parent=ctx)
+            raise
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The list of commands with their short help, as click writes it, importing none of
         them unless its help cannot be read from the source."""
@@ -109,8 +131,10 @@ def _parse_timeout(ctx: click.Context, param: click.Parameter, value: float | No
     bounds.set_parse_seconds(value)
 
 
-@click.group(cls=LazyGroup)
-@click.version_option(__version__, prog_name="kg")
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    __version__, "-V", "--version", prog_name="kg", message="%(prog)s %(version)s"
+)
 @click.option(
     "--parse-timeout",
     type=float,
@@ -149,16 +173,25 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 def main() -> None:
     """Console entry point: runs the CLI and maps library errors to one line and an exit code."""
     try:
-        code = cli.main(standalone_mode=False)
+        code = cli.main(prog_name="kg", standalone_mode=False)
         sys.stdout.flush()  # a full disk shows here, while it can still be reported
         if isinstance(code, int) and code:
             sys.exit(code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(2)
-    except click.ClickException as exc:
-        exc.show()
+    except click.exceptions.NoArgsIsHelpError as exc:  # `kg` alone: the help, exit 2 (as git)
+        click.echo(exc.ctx.get_help())
         sys.exit(2)
+    except click.UsageError as exc:
+        from kg.cli.usage import usage_message
+
+        ctx = exc.ctx or click.Context(cli, info_name="kg")
+        _fail(usage_message(exc, cli.list_commands(ctx)))
+    except click.ClickException as exc:
+        from kg.cli.usage import sentence
+
+        _fail(sentence(exc.format_message()))
     except KgError as exc:
         if isinstance(exc, OutputError) and str(exc).startswith("cannot write to stdout"):
             _discard_stdout()

@@ -100,7 +100,14 @@ def command(
         stages.close()
         # The table on stdout; kg.cli.main prints the one-line error and exits 1.
         if isinstance(failed.report, ValidationReport):
-            click.echo(failed.report.to_table())
+            from kg.model.locate import where_described
+            from kg.model.store import input_files
+
+            results = failed.report.results
+            where = where_described(
+                [path for _, path in input_files(data)], (r.focus_node for r in results)
+            )
+            click.echo(failed.report.to_table(where), nl=False)
         raise
     finally:
         stages.close()

@@ -12,7 +12,9 @@ import click
 
 from kg.cli.options import format_option, shacl_engine_option, shapes_option
 from kg.errors import ValidationFailed
-from kg.model.dataset import data_files, load_dataset
+from kg.model.dataset import data_files, load_dataset, ontology_files, vocabulary_files
+from kg.model.locate import where_described
+from kg.model.store import input_files
 from kg.validation.validate import validate
 
 
@@ -29,7 +31,13 @@ def command(
     files = [f for p in paths for f in (data_files(p) if p.is_dir() else [p])]
     dataset = load_dataset(files if paths else None)
     report = validate(dataset, list(shapes) or None, engine=shacl_engine)
-    text = report.serialize(format)
+    if format == "table" and report.results:
+        model = [*ontology_files(), *vocabulary_files()]
+        read = [*model, *files] if paths else [path for _, path in input_files()]
+        where = where_described(read, (r.focus_node for r in report.results))
+        text = report.to_table(where)
+    else:
+        text = report.serialize(format)
     if text:
         click.echo(text, nl=not text.endswith("\n"))
     if not report.conforms:

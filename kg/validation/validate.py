@@ -10,8 +10,8 @@ reference. Every query in ``queries/`` whose name ends in ``-violation`` is part
 too: each row it returns is a violation (convention 3).
 
 The result is a typed :class:`ValidationReport`: it conforms when nothing is a Violation
-(warnings are allowed), lists its results in a fixed order and writes itself as a table, as
-JSON or as the report graph in Turtle.
+(warnings are allowed), lists its results in a fixed order and writes itself as text for people
+(a paragraph a result, at most 100 columns), as JSON or as the report graph in Turtle.
 
 >>> from kg.model.dataset import new_dataset
 >>> from kg.model.namespaces import ID, RDF, SG
@@ -30,16 +30,17 @@ JSON or as the report graph in Turtle.
 >>> report = validate(ds, shapes, queries=())
 >>> report.conforms, report.summary()
 (False, '1 violation, 0 warnings')
->>> print(report.to_table())
-severity   focus                   path        value  shape                   message
----------  ----------------------  ----------  -----  ----------------------  --------------
-Violation  sgid:organization/oyer  rdfs:label         sgsh:MunicipalityLabel  Needs a label.
+>>> print(report.to_table(), end="")
+Violation sgid:organization/oyer
+  shape sgsh:MunicipalityLabel, path rdfs:label
+  Needs a label.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ from kg.errors import QueryError, ShapesError
 from kg.model import canonical, paths
 from kg.model.dataset import new_dataset, parse_file, union_graph
 from kg.model.namespaces import ID, RDF, SH, XSD, bind_prefixes
-from kg.model.render import path_text, shorten, table
+from kg.model.render import path_text, shorten
 from kg.query.engines import Limits, OxigraphEngine, QueryResult, catalogue_limits, run
 from kg.query.queries import Query, violation_queries
 
@@ -236,17 +237,18 @@ class ValidationReport:
             raise ShapesError(f"unknown report format '{format}' (use table, json or turtle)")
         return writers[format]()
 
-    def to_table(self) -> str:
-        """Aligned columns with prefixed names; empty when there are no results."""
-        if not self.results:
-            return ""
-        header = ["severity", "focus", "path", "value", "shape", "message"]
-        rows = (
-            [r.severity, shorten(r.focus_node), shorten(r.path), shorten(r.value), shorten(r.shape)]
-            + [r.message]
-            for r in self.results
+    def to_table(self, where: Callable[[Node | None], Sequence[str]] | None = None) -> str:
+        """The results as text for people, no line wider than :data:`REPORT_WIDTH`; empty when
+        there are none.
+
+        One paragraph a result (:func:`result_text`): its severity and focus node; with
+        ``where`` (:func:`kg.model.locate.where_described`), the ``file:line`` where the node
+        is described; the shape, the path and the value; the message. Names are compacted with
+        the project's prefixes; what is still too long is wrapped, continuation lines indented.
+        """
+        return "\n".join(
+            result_text(r, where(r.focus_node) if where is not None else None) for r in self.results
         )
-        return table(header, rows)
 
     def to_json(self) -> str:
         """JSON with stable keys: conforms, counts by severity, then the results in order."""
@@ -263,6 +265,61 @@ class ValidationReport:
         """The report graph as canonical Turtle with the project prefixes."""
         quads = canonical.canonical_quads((s, p, o, None) for s, p, o in self.graph)
         return canonical.turtle(canonical.triples_of(quads))
+
+
+REPORT_WIDTH = 100
+"""The widest line of a report's text (:meth:`ValidationReport.to_table`)."""
+
+
+def _wrap(text: str, first: str, rest: str) -> str:
+    return textwrap.fill(
+        text,
+        width=REPORT_WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=True,
+        break_on_hyphens=False,
+    )
+
+
+NOT_LOCATED = "(no line: no statement in the files read has it as its subject)"
+"""What a report says of a focus node it looked for and did not find (a resource only ever an
+object, or described in a file whose syntax has no lines, RDF/XML)."""
+NOT_LOCATED_BLANK = "(no line: a blank node has no name to find it by)"
+"""What a report says of a blank focus node."""
+
+
+def result_text(result: ValidationResult, where: Sequence[str] | None = None) -> str:
+    """One result as a paragraph of lines at most :data:`REPORT_WIDTH` wide, ending in a newline:
+    severity and focus node; where the node is described (``file:line``, when ``where`` is
+    given: :data:`NOT_LOCATED` when it is empty); shape, path and value; the message.
+
+    >>> from kg.model.namespaces import ID, SHAPES, SKOS
+    >>> found = ValidationResult("Violation", ID["organization/x"], SKOS.prefLabel, None,
+    ...     SHAPES.Name, "Give it a name. " * 8, None)
+    >>> print(result_text(found, ["data/x.trig:12"]), end="")
+    Violation sgid:organization/x
+      at data/x.trig:12
+      shape sgsh:Name, path skos:prefLabel
+      Give it a name. Give it a name. Give it a name. Give it a name. Give it a name. Give it a
+      name. Give it a name. Give it a name.
+    """
+    lines = [
+        _wrap(f"{result.severity} {shorten(result.focus_node) or '(no focus node)'}", "", "    ")
+    ]
+    if where is not None:
+        place = ", ".join(where) or (
+            NOT_LOCATED_BLANK if isinstance(result.focus_node, BNode) else NOT_LOCATED
+        )
+        lines.append(_wrap(f"at {place}", "  ", "     "))
+    facts = [f"shape {shorten(result.shape)}"] if result.shape is not None else []
+    facts += [f"path {shorten(result.path)}"] if result.path is not None else []
+    facts += [f"value {shorten(result.value)}"] if result.value is not None else []
+    if facts:
+        lines.append(_wrap(", ".join(facts), "  ", "      "))
+    if result.message:
+        lines.append(_wrap(result.message, "  ", "  "))
+    return "\n".join(lines) + "\n"
 
 
 def _count(n: int, noun: str) -> str:

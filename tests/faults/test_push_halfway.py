@@ -213,8 +213,14 @@ def test_a_failed_backup_leaves_no_folder_behind(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--only", "urn:no:such"], "kg: error: --only <urn:no:such>: the data has no such graph"),
-        (["--restore", ".", "--only", "urn:x"], "Error: --only and --restore exclude each other"),
-        (["--backup", "b", "--no-backup"], "Error: --backup and --no-backup exclude each other"),
+        (
+            ["--restore", ".", "--only", "urn:x"],
+            "kg: error: --only and --restore exclude each other (see kg push --help)",
+        ),
+        (
+            ["--backup", "b", "--no-backup"],
+            "kg: error: --backup and --no-backup exclude each other (see kg push --help)",
+        ),
     ],
 )
 def test_bad_push_options_are_refused(args: list[str], message: str, tmp_path: Path) -> None:

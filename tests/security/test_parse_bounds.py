@@ -166,8 +166,9 @@ def test_a_slow_parse_is_stopped_at_the_time_bound(tmp_path: Path) -> None:
 def test_the_parse_timeout_must_be_positive(tmp_path: Path) -> None:
     done = kg("--parse-timeout", "0", "validate", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.splitlines()[-1] == (
-        "Error: Invalid value for '--parse-timeout': must be a positive number of seconds"
+    assert done.stderr == (
+        "kg: error: invalid value for --parse-timeout: must be a positive number of seconds "
+        "(see kg --help)\n"
     )
 
 
