@@ -106,7 +106,11 @@ def command(
     worker_memory_mb: int,
     no_isolation: bool,
 ) -> None:
-    """Serve the graph: SPARQL endpoint at /sparql, resource pages at /id/..., query UI at /."""
+    """Serve the graph: SPARQL endpoint at /sparql, resource pages at /id/..., query UI at /.
+
+    Every project IRI dereferences: /id/..., /vocab/{scheme}[/{concept}], /ontology (#term),
+    /shapes, /context/v1.jsonld; dist/docs/ is served at /docs/.
+    """
     config = ServerConfig(
         host=host,
         port=port,

@@ -14,14 +14,20 @@ listens on no port: the front, on ``--host``/``--port``, is the only way in:
   worker of a query that runs too long or takes too much memory (503): see
   :mod:`kg.server.backend`.
 - ``/id/{kind}/{slug}`` (and ``/vocab/{scheme}/{concept}``): the resource's description as
-  Turtle, JSON-LD or HTML, so that the project's IRIs dereference.
+  Turtle, JSON-LD or HTML, so that the project's IRIs dereference; ``/vocab/{scheme}``: a code
+  list with its concepts; ``/ontology`` and ``/shapes``: the built ``ontology.ttl`` and
+  ``shapes.ttl`` whole (Turtle, JSON-LD, N-Triples, HTML with an element per hash term, also
+  as ``/ontology.ttl`` …), ``/context/v1.jsonld``: the JSON-LD context (see
+  :mod:`~kg.server.documents`).
+- ``/docs/``: the built documentation, ``dist/docs/``, and never a file outside it.
 - ``/``: the query UI, with the named queries of ``queries/``.
 
 Modules: :mod:`~kg.server.app` (``serve``: dataset, processes, signals),
 :mod:`~kg.server.front` (HTTP, every status code), :mod:`~kg.server.protocol` (reading a
 protocol request), :mod:`~kg.server.negotiation` (``Accept``), :mod:`~kg.server.backend` (the
 worker pool, the deadline and the memory bound), :mod:`~kg.server.worker` (the isolated worker
-process), :mod:`~kg.server.pages` (resource pages, service description, the UI's catalogue).
+process), :mod:`~kg.server.pages` (resource pages, service description, the UI's catalogue),
+:mod:`~kg.server.documents` (the ontology, shapes and code-list pages, ``docs/``).
 """
 
 from __future__ import annotations

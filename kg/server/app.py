@@ -156,7 +156,7 @@ def serve(
             workers.start()
             graphs = frozenset(graph_names(workers, config.timeout))
             try:
-                front = Front(config, workers, graphs, _catalogue)
+                front = Front(config, workers, graphs, _catalogue, dist=dist)
             except OSError as error:
                 where = f"{config.host}:{config.port}"
                 raise ServeError(f"cannot listen on {where}: {error.strerror or error}") from None

@@ -4,12 +4,15 @@ Status codes (each error body is one line of ``text/plain``):
 
 =====  ===========================================================================
 200    the answer; 204 for an OPTIONS request or an allowed CORS preflight
-400    a syntax error (the parser's message), a query nested too deeply, a ``\\u`` escape that
+301    ``/docs`` or a folder of the documentation without its final slash
+400    a ``/docs/`` path that leaves the folder or cannot name a file (``..``, NUL, ``//``);
+       a syntax error (the parser's message), a query nested too deeply, a ``\\u`` escape that
        spells another, several ``query`` values, a POST with no Content-Type, a body that is
        not UTF-8, an unreadable Content-Length
 403    an update in any form, ``SERVICE`` (in any spelling: see :mod:`kg.query.querytext`), ``FROM``
        a graph that is not in the store, a CORS preflight from an origin not on the list
-404    no such page, or a resource with no description
+404    no such page, a resource with no description, a document or file not in the served
+       ``dist/`` (the ontology, the shapes, ``docs/``)
 405    a method other than GET, HEAD, POST or OPTIONS
 406    no result format the query can give is acceptable (``Accept``)
 411    a chunked request body (send Content-Length)
@@ -35,18 +38,18 @@ from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from kg.errors import QueryLimitError, QuerySyntaxError, UnsafeQueryError
 from kg.model import canonical
-from kg.model.namespaces import PREFIXES
+from kg.model.namespaces import BASE, PREFIXES
 from kg.query.engines import QueryResult
 from kg.query.queries import Query
 from kg.query.querytext import Scan, scan
-from kg.server import pages
+from kg.server import documents, pages
 from kg.server.backend import (
     Answer,
     DeadlineExceeded,
@@ -58,6 +61,14 @@ from kg.server.backend import (
 )
 from kg.server.negotiation import GRAPH_TYPES, SELECT_TYPES, choose
 from kg.server.protocol import ProtocolError, read_request
+
+_DOCUMENT_ROUTE = re.compile(
+    r"/(ontology|shapes)(?:(\.ttl|\.jsonld|\.html|\.nt)|/([A-Za-z0-9](?:[A-Za-z0-9._~-]*[A-Za-z0-9_~-])?))?"
+)
+"""``/ontology``, ``/ontology.ttl`` (a representation by suffix), ``/ontology/0.3.0`` (a version
+IRI, or another IRI the document describes, as ``/shapes/core``)."""
+NO_DOCS = "no documentation: the served dist/ has no docs/ folder (run kg build or kg docs)"
+SHOWN_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
 STATIC_DIR = Path(__file__).parent / "static"
 SPARQL_PATHS = ("/sparql", "/sparql/", "/query", "/query/")
@@ -138,10 +149,16 @@ class Front(ThreadingHTTPServer):
         pool: WorkerPool,
         graphs: frozenset[str],
         catalogue: Callable[[], bytes],
+        dist: Path | None = None,
     ) -> None:
         self.config = config
         self.pool = pool
         self.graphs = graphs
+        self.dist = dist
+        """The served build: its ontology, shapes, context and ``docs/`` are answered as files."""
+        self._documents: dict[str, documents.Document] = {}
+        self._schemes: dict[URIRef, Graph] = {}
+        self._cache_lock = threading.Lock()
         self._catalogue_source = catalogue
         self._catalogue: bytes | None = None
         self._catalogue_ready = threading.Event()
@@ -165,6 +182,25 @@ class Front(ThreadingHTTPServer):
         """The UI's catalogue as JSON, once read (``None`` if not within ``timeout``)."""
         self._catalogue_ready.wait(timeout)
         return self._catalogue
+
+    def document(self, kind: documents.Kind) -> documents.Document | None:
+        """The ontology or the shapes of the served ``dist/``, read when first asked for
+        (``None`` when the build has no such file)."""
+        with self._cache_lock:
+            found = self._documents.get(kind.name)
+            if found is None and self.dist is not None and (self.dist / kind.file).is_file():
+                found = documents.Document.read(kind, self.dist / kind.file)
+                self._documents[kind.name] = found
+            return found
+
+    def scheme(self, iri: URIRef) -> Graph | None:
+        """A code list's graph, once read from the store (which never changes)."""
+        with self._cache_lock:
+            return self._schemes.get(iri)
+
+    def keep_scheme(self, iri: URIRef, graph: Graph) -> None:
+        with self._cache_lock:
+            self._schemes[iri] = graph
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -327,11 +363,23 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, catalogue, "application/json; charset=utf-8")
         elif path.startswith(("/id/", "/vocab/")):
             iri = pages.resource_iri(path)
-            if iri is None:
-                raise Refusal(404, f"no resource at {path}")
-            self._resource(iri)
+            if iri is not None:
+                self._resource(iri)
+                return
+            scheme = pages.scheme_iri(path)
+            if scheme is None:
+                raise Refusal(404, f"no resource at {_shown(path)}")
+            self._scheme(scheme)
+        elif path == "/docs":
+            self._redirect("/docs/")
+        elif path.startswith("/docs/"):
+            self._docs(path)
+        elif path == "/context/v1.jsonld":
+            self._context()
+        elif (route := _DOCUMENT_ROUTE.fullmatch(path)) is not None:
+            self._document(documents.KINDS[route.group(1)], route.group(2), route.group(3))
         else:
-            raise Refusal(404, f"no page at {path}")
+            raise Refusal(404, f"no page at {_shown(path)}")
 
     def _static(self, name: str) -> None:
         found = self.server.static.get(name)
@@ -341,6 +389,112 @@ class Handler(BaseHTTPRequestHandler):
         if found.suffix == ".html":
             headers.append(("Content-Security-Policy", CSP))
         self._send(200, found.read_bytes(), STATIC_TYPES[found.suffix], headers)
+
+    def _redirect(self, location: str) -> None:
+        body = f"moved to {location}\n".encode()
+        self._send(301, body, "text/plain; charset=utf-8", [("Location", location)])
+
+    # ---- documents, code lists, docs/ -------------------------------------------------------
+
+    def _document(self, kind: documents.Kind, suffix: str | None, segment: str | None) -> None:
+        """The ontology or the shapes, whole: by suffix, else by ``Accept``."""
+        document = self.server.document(kind)
+        if document is None:
+            raise Refusal(
+                404, f"no {kind.name} here: the served dist/ has no {kind.file} (run kg build)"
+            )
+        if segment is not None:
+            iri = f"{BASE}{kind.name}/{segment}"
+            if iri not in document.versions() and not document.names(URIRef(iri)):
+                known = sorted(document.versions())
+                also = f" (the {kind.name}'s version IRIs: {', '.join(known)})" if known else ""
+                raise Refusal(404, f"nothing is known about <{iri}>{also}")
+        vary: tuple[str, ...] = ()
+        if suffix is not None:
+            chosen = documents.SUFFIX_TYPES[suffix]
+        else:
+            vary = ("Accept",)
+            accept = self.headers.get("Accept")
+            chosen_type = choose(accept, documents.DOCUMENT_TYPES)
+            if chosen_type is None:
+                raise Refusal(
+                    406,
+                    f"cannot give the {kind.name} in {accept}: use one of "
+                    f"{', '.join(documents.DOCUMENT_TYPES)}",
+                )
+            chosen = chosen_type
+        headers = [("Content-Security-Policy", CSP)] if chosen == "text/html" else []
+        self._send(200, document.render(chosen), _with_charset(chosen), headers, vary=vary)
+
+    def _context(self) -> None:
+        """The JSON-LD context of the published JSON-LD (its IRI is in every frame)."""
+        from kg.model import jsonld
+
+        built = self.server.dist / "context.jsonld" if self.server.dist is not None else None
+        source = built if built is not None and built.is_file() else jsonld.context_file()
+        self._send(200, source.read_bytes(), "application/ld+json; charset=utf-8")
+
+    def _scheme_graph(self, iri: URIRef) -> Graph:
+        """A code list with its concepts (cached: the store never changes); empty if unknown."""
+        kept = self.server.scheme(iri)
+        if kept is not None:
+            return kept
+        answer = self._ask(documents.scheme_query(iri), "application/n-triples", [])
+        if answer.status != 200:
+            raise Refusal(500, f"cannot describe {iri}: HTTP {answer.status}")
+        graph = Graph(bind_namespaces="none")
+        graph.parse(data=answer.body.decode("utf-8"), format="nt")
+        if (iri, None, None) in graph:
+            self.server.keep_scheme(iri, graph)
+        return graph
+
+    def _scheme(self, iri: URIRef) -> None:
+        accept = self.headers.get("Accept")
+        chosen = choose(accept, documents.DOCUMENT_TYPES)
+        if chosen is None:
+            raise Refusal(
+                406,
+                f"cannot describe it in {accept}: use one of {', '.join(documents.DOCUMENT_TYPES)}",
+            )
+        graph = self._scheme_graph(iri)
+        if (iri, None, None) not in graph:
+            raise Refusal(404, f"nothing is known about <{iri}>")
+        headers = []
+        if chosen == "text/html":
+            body = documents.scheme_html(iri, graph).encode("utf-8")
+            headers.append(("Content-Security-Policy", CSP))
+        elif chosen == "text/turtle":
+            body = QueryResult("construct", graph=graph).to_turtle().encode("utf-8")
+        elif chosen == "application/ld+json":
+            body = QueryResult("construct", graph=graph).to_jsonld().encode("utf-8")
+        else:
+            body = pages.graph_bytes(graph, chosen)
+        self._send(200, body, _with_charset(chosen), headers, vary=("Accept",))
+
+    def _docs(self, path: str) -> None:
+        """A file of ``dist/docs/``; ``/docs/`` is its ``index.html``."""
+        dist = self.server.dist
+        root = dist / "docs" if dist is not None else None
+        if root is None or not root.is_dir():
+            raise Refusal(404, NO_DOCS)
+        shown = _shown(path)
+        try:
+            found = documents.docs_file(root, path)
+        except documents.DocsRefused:
+            raise Refusal(
+                400,
+                f"refused path {shown}: a docs/ path names a file inside the folder "
+                "(no '.' or '..' segment, empty segment, backslash or control character)",
+            ) from None
+        except documents.DocsMissing:
+            raise Refusal(404, f"no file at {shown}") from None
+        except IsADirectoryError:
+            self._redirect(shown + "/")
+            return
+        headers = [("Cache-Control", "no-cache")]
+        if found.suffix.lower() in documents.ACTIVE_SUFFIXES:
+            headers.append(("Content-Security-Policy", CSP))
+        self._send(200, found.read_bytes(), documents.docs_type(found), headers)
 
     # ---- SPARQL ------------------------------------------------------------------------------
 
@@ -396,7 +550,10 @@ class Handler(BaseHTTPRequestHandler):
         except UnsafeQueryError as error:
             raise Refusal(403, str(error)) from None
         except QuerySyntaxError as error:
-            raise Refusal(400, f"syntax error: {error}") from None
+            said = str(error)  # a located error already says "LINE:COL: syntax error: ..."
+            raise Refusal(
+                400, said if "syntax error: " in said else f"syntax error: {said}"
+            ) from None
         except QueryLimitError as error:
             raise Refusal(400, str(error)) from None
 
@@ -474,7 +631,9 @@ class Handler(BaseHTTPRequestHandler):
         elif chosen == "application/n-triples":
             body = pages.graph_bytes(graph, chosen)
         else:
-            page = pages.resource_html(iri, graph, self._inbound(iri), self._statements(iri))
+            schemes = [(s, self._scheme_graph(s)) for s in documents.schemes_of(graph, iri)]
+            extra = documents.siblings_html(iri, schemes)
+            page = pages.resource_html(iri, graph, self._inbound(iri), self._statements(iri), extra)
             body = page.encode("utf-8")
             self._send(
                 200,
@@ -535,6 +694,11 @@ def second_reading(text: str) -> None:
     from kg.query.queries import parse
 
     parse(text)
+
+
+def _shown(path: str) -> str:
+    """A request path as an answer may repeat it: control characters and spaces encoded."""
+    return quote(path, safe=SHOWN_PATH_SAFE)
 
 
 def _with_charset(media_type: str) -> str:

@@ -1,5 +1,9 @@
 """What the front says itself: resource pages, the service description and the query UI's data.
 
+- every project IRI has a path on this server (:func:`local_path`): ``/id/{kind}/{slug}``,
+  ``/vocab/{scheme}`` and ``/vocab/{scheme}/{concept}`` (described from the store), ``/ontology``
+  (``#term``), ``/shapes`` (``#shape``) and ``/context/v1.jsonld`` (documents served whole, see
+  :mod:`kg.server.documents`);
 - ``/id/{kind}/{slug}`` (and ``/vocab/{scheme}/{concept}``): the resource's description, all
   triples with it as subject plus the labels of their objects, as Turtle, JSON-LD (compact,
   with the project's local context) or an HTML page linking related resources as paths on this
@@ -57,6 +61,13 @@ LANGUAGES = ("nb", "nn", "no", "en", "")
 
 _SEGMENT = r"[A-Za-z0-9](?:[A-Za-z0-9._~-]*[A-Za-z0-9_~-])?"
 _RESOURCE_PATH = re.compile(rf"/(id|vocab)/({_SEGMENT})/({_SEGMENT})")
+_SCHEME_PATH = re.compile(rf"/vocab/({_SEGMENT})")
+_FRAGMENT = r"[A-Za-z_][A-Za-z0-9_.-]*"
+_DOCUMENT_PATH = re.compile(
+    rf"/(ontology|shapes)(?:#(?:{_FRAGMENT})?|/{_SEGMENT})?|/context/v1\.jsonld"
+)
+"""Paths of the documents the server answers whole: the ontology and its hash terms, its
+version IRIs (``/ontology/0.3.0``), the shapes (``/shapes#X``, ``/shapes/core``), the context."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -78,18 +89,45 @@ def resource_iri(path: str) -> URIRef | None:
     return URIRef(f"{namespace}{found.group(2)}/{found.group(3)}")
 
 
+def scheme_iri(path: str) -> URIRef | None:
+    """The code list (``skos:ConceptScheme``) a server path names, or ``None``.
+
+    >>> scheme_iri("/vocab/role")
+    rdflib.term.URIRef('https://w3id.org/samarbeidsgrafen/vocab/role')
+    >>> scheme_iri("/vocab/role/owner") is None, scheme_iri("/vocab/") is None
+    (True, True)
+    """
+    found = _SCHEME_PATH.fullmatch(path)
+    return None if found is None else URIRef(f"{VOCAB}{found.group(1)}")
+
+
 def local_path(iri: str) -> str | None:
-    """The path on this server that describes ``iri``, if the server describes it.
+    """The path on this server that answers for ``iri``, if the server answers for it: every
+    IRI under the project's base that names a thing, a code list, a concept, the ontology or
+    one of its terms, a shape, the JSON-LD context. A hash IRI keeps its fragment (the page has
+    an element with that ``id``).
 
     >>> local_path("https://w3id.org/samarbeidsgrafen/vocab/role/owner")
     '/vocab/role/owner'
+    >>> local_path("https://w3id.org/samarbeidsgrafen/vocab/role")
+    '/vocab/role'
+    >>> local_path("https://w3id.org/samarbeidsgrafen/ontology#Municipality")
+    '/ontology#Municipality'
+    >>> local_path("https://w3id.org/samarbeidsgrafen/shapes#AgentValue")
+    '/shapes#AgentValue'
+    >>> local_path("https://w3id.org/samarbeidsgrafen/ontology#")
+    '/ontology#'
     >>> local_path("http://www.w3.org/ns/org#member") is None
+    True
+    >>> local_path("https://w3id.org/samarbeidsgrafen/ontology#a b") is None
     True
     """
     if not iri.startswith(BASE):
         return None
     path = "/" + iri[len(BASE) :]
-    return path if resource_iri(path) is not None else None
+    if resource_iri(path) is not None or scheme_iri(path) is not None:
+        return path
+    return path if _DOCUMENT_PATH.fullmatch(path) else None
 
 
 _WEB_IRI = re.compile(r"https?://[^\x00-\x20<>\"{}|^`\\]+", re.IGNORECASE)
@@ -270,6 +308,12 @@ def _language_rank(value: Literal) -> tuple[int, str]:
     return rank, str(value)
 
 
+def term_html(term: Node, graph: Graph, names: Mapping[str, str] | None = None) -> str:
+    """A term as HTML: a literal with its language or datatype, an IRI with its name (from
+    ``graph``, else ``names``) linked to its page where :func:`link_target` allows."""
+    return _term_html(term, graph, dict(names or {}))
+
+
 def _term_html(term: Node, graph: Graph, names: dict[str, str]) -> str:
     if isinstance(term, Literal):
         text = html.escape(str(term))
@@ -333,9 +377,11 @@ def resource_html(
     graph: Graph,
     inbound: Sequence[tuple[Node, Node, str | None]],
     statements: Statements | None = None,
+    extra: Sequence[str] = (),
 ) -> str:
     """The HTML page of a resource: its name, properties with linked values and the sources of
-    each (``statements``, from :func:`sources_query`), what links here."""
+    each (``statements``, from :func:`sources_query`), what links here, then the ``extra``
+    HTML (a concept's other concepts, say)."""
     name = label(graph, iri) or shorten(iri)
     statements = statements or Statements()
     rows = []
@@ -386,7 +432,7 @@ def resource_html(
             *incoming,
             "</tbody></table>",
         ]
-    parts += ["</main>", "</body>", "</html>", ""]
+    parts += [*extra, "</main>", "</body>", "</html>", ""]
     return "\n".join(parts)
 
 
@@ -548,7 +594,9 @@ __all__ = [
     "resource_html",
     "resource_iri",
     "resource_quads",
+    "scheme_iri",
     "service_description",
     "sources_query",
     "statements_of",
+    "term_html",
 ]

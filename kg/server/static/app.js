@@ -36,7 +36,11 @@ function iriCell(iri) {
   const link = document.createElement("a");
   link.textContent = shorten(iri);
   link.title = iri;
-  const own = base && (iri.startsWith(base + "id/") || iri.startsWith(base + "vocab/"));
+  // The paths the server answers (kg/server/pages.py, local_path): things, code lists and
+  // concepts, the ontology and the shapes (a hash term lands on its element), the context.
+  const own = base && iri.startsWith(base) &&
+    /^(?:(?:id|vocab)\/[^\s#]+|(?:ontology|shapes)(?:#[\w.-]*|\/[\w.~-]+)?|context\/v1\.jsonld)$/
+      .test(iri.slice(base.length));
   const scheme = /^https?:/.test(iri);
   if (own) link.href = "/" + iri.slice(base.length);
   else if (scheme) link.href = iri;
