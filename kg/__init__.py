@@ -7,4 +7,5 @@ build, push). :mod:`kg.errors` is the exception tree they share. The faces, the 
 :mod:`kg.cli` and the SPARQL endpoint in :mod:`kg.server`, are thin over them.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.3.0"
+"""The package's version: the ontology's ``owl:versionInfo`` too (``kg release`` moves both)."""

@@ -56,6 +56,10 @@ EXPECTED_FILES = {
     "shapes.ttl",
     "crosswalk.csv",
     "municipality-history.csv",
+    "catalog.ttl",
+    "catalog.jsonld",
+    "catalog-dcat-ap.ttl",
+    "void.ttl",
 }
 NOT_RDF = {"SHA256SUMS", "crosswalk.csv", "municipality-history.csv"}
 

@@ -24,6 +24,7 @@ import pytest
 from rdflib import Dataset
 from support import PROJECT_DATA, run_kg
 
+import kg
 from kg.model import paths
 from kg.model.dataset import data_files, load_dataset
 from kg.model.namespaces import ID
@@ -750,7 +751,7 @@ def test_online_fetches_caches_and_imports(api: Api, imported: Imported, tmp_pat
     gaps = [b - a for a, b in zip(api.times, api.times[1:], strict=False)]
     assert min(gaps) >= DELAY * 0.9, gaps
     assert {agent for *_, agent in api.requests} == {
-        "samarbeidsgrafen/0.1.0 (kg link klass --online; https://w3id.org/samarbeidsgrafen)"
+        f"samarbeidsgrafen/{kg.__version__} (kg link klass --online; https://w3id.org/samarbeidsgrafen)"
     }
     # The answers are kept as given, under the names of the files offline.
     assert sorted(p.name for p in cache.iterdir()) == sorted(p.name for p in KLASS_FILES)

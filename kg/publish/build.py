@@ -33,7 +33,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,10 @@ from rdflib import Dataset, Graph
 from kg.errors import OutputError, ValidationFailed
 from kg.model import jsonld as kg_jsonld
 from kg.model import paths, store
+from kg.publish import dcat
 from kg.publish.export import FORMATS, Snapshot, graph_turtle
 from kg.publish.progress import Stages
+from kg.publish.publishing import Publication, load
 from kg.query.engines import Limits, OxigraphEngine, run
 from kg.query.queries import load_query
 from kg.validation.validate import StoreUnion, ValidationReport, load_shapes, validate
@@ -66,6 +68,8 @@ class BuildInput:
     loaded: store.LoadedStore
     snapshot: Snapshot
     shapes: Graph | None
+    publication: Publication = field(default_factory=Publication)
+    """Where and by whom the files are published (``publishing.toml``, or a release's)."""
 
     def engine(self) -> OxigraphEngine:
         """A SPARQL engine over the store (default graph: the union)."""
@@ -191,16 +195,29 @@ def render(
     sink: Callable[[str, bytes], None] | None = None,
 ) -> dict[str, bytes]:
     """Every file of ``dist/``, each writer a stage: given to ``sink`` as soon as it is made
-    (then nothing is kept), else returned in memory with ``SHA256SUMS`` last."""
+    (then nothing is kept), else returned in memory with ``SHA256SUMS`` last. The catalogue
+    (:mod:`kg.publish.dcat`) comes after the files it describes, with their sizes and
+    checksums."""
     stages = stages or Stages(show=False)
     files: dict[str, bytes] = {}
+    made: list[dcat.Built] = []
+
+    def emit(name: str, data: bytes) -> None:
+        made.append(dcat.Built.of(name, data))
+        if sink is not None:
+            sink(name, data)
+        else:
+            files[name] = data
+
     for name, writer in WRITERS:
         with stages.stage(f"write {name}"):
             data = writer(build_input)
-            if data is not None and sink is not None:
-                sink(name, data)
-        if data is not None and sink is None:
-            files[name] = data
+            if data is not None:
+                emit(name, data)
+    with stages.stage("write catalogue"):
+        facts = dcat.facts(build_input.engine())
+        for name, data in dcat.render(made, facts, build_input.publication).items():
+            emit(name, data)
     if sink is None:
         files[CHECKSUMS] = checksums(files)
     return files
@@ -260,19 +277,22 @@ def build(
     shacl_engine: str = "turbo",
     stages: Stages | None = None,
     cache: bool = True,
+    publication: Publication | None = None,
 ) -> BuildResult:
     """Load, validate and export into ``out``, replacing it only when everything succeeded.
 
     ``data_dir`` (a folder, or one file) defaults to the project's ``data/``; ``shapes`` (files,
     folders or a graph) to ``ontology/shapes/``; ``shacl_engine`` is ``turbo`` (pyshacl-turbo)
-    or ``pyshacl`` (the reference). The store is loaded once (:mod:`kg.model.store`); validation
-    and, with ``cache``, saving the store for ``kg query`` run beside the exports, which are written
-    only if the data conforms.
+    or ``pyshacl`` (the reference); ``publication`` the catalogue's settings (default
+    ``publishing.toml``, :mod:`kg.publish.publishing`). The store is loaded once
+    (:mod:`kg.model.store`); validation and, with ``cache``, saving the store for ``kg query``
+    run beside the exports, which are written only if the data conforms.
     Raises :class:`LoadError`, :class:`ShapesError`, :class:`ValidationFailed` (with the
     report; nothing written) or :class:`OutputError`.
     """
     stages = stages or Stages(show=False)
     check_output_folder(out)  # fail before the slow steps
+    publication = publication or load()  # a bad publishing.toml, too, before the slow steps
     if shapes is not None and not isinstance(shapes, Path | Graph):
         shapes = list(shapes)  # read twice: for shapes.ttl and by validate
     with stages.stage("inputs"):
@@ -298,7 +318,8 @@ def build(
         saving.start()
     with Staging(out) as staging:
         try:
-            render(BuildInput(loaded, snapshot, published_shapes), stages, staging.write)
+            built_input = BuildInput(loaded, snapshot, published_shapes, publication)
+            render(built_input, stages, staging.write)
         finally:
             report: ValidationReport = checking.result()
             if saving is not None:
