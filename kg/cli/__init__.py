@@ -28,6 +28,8 @@ COMMANDS = {
     "serve": "kg.cli.serve",
     "link": "kg.cli.link",
     "find": "kg.cli.find",
+    "docs": "kg.cli.docs",
+    "plot": "kg.cli.plot",
     "release": "kg.cli.release",
 }
 """Subcommand name → module defining a click command named ``command``."""

@@ -42,7 +42,7 @@ from rdflib import Dataset, Graph
 from kg.errors import OutputError, ValidationFailed
 from kg.model import jsonld as kg_jsonld
 from kg.model import paths, store
-from kg.publish import dcat
+from kg.publish import dcat, htmldocs
 from kg.publish.export import FORMATS, Snapshot, graph_turtle
 from kg.publish.progress import Stages
 from kg.publish.publishing import Publication, load
@@ -197,7 +197,7 @@ def render(
     """Every file of ``dist/``, each writer a stage: given to ``sink`` as soon as it is made
     (then nothing is kept), else returned in memory with ``SHA256SUMS`` last. The catalogue
     (:mod:`kg.publish.dcat`) comes after the files it describes, with their sizes and
-    checksums."""
+    checksums; the HTML documentation (:mod:`kg.publish.htmldocs`) last, into ``docs/``."""
     stages = stages or Stages(show=False)
     files: dict[str, bytes] = {}
     made: list[dcat.Built] = []
@@ -218,6 +218,9 @@ def render(
         facts = dcat.facts(build_input.engine())
         for name, data in dcat.render(made, facts, build_input.publication).items():
             emit(name, data)
+    with stages.stage("write docs"):
+        for name, data in htmldocs.render(build_input).items():
+            emit(f"docs/{name}", data)
     if sink is None:
         files[CHECKSUMS] = checksums(files)
     return files

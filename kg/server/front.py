@@ -352,7 +352,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == "POST":
             self._discard_body()
             raise Refusal(405, f"POST is not allowed on {path}")
-        if path == "/":
+        if path == "/favicon.ico":  # browsers ask for it on pages that name no icon (an SVG)
+            self._send(204, b"", "image/x-icon")
+        elif path == "/":
             self._static("index.html")
         elif path.startswith("/static/"):
             self._static(path[len("/static/") :])
