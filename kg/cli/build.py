@@ -117,7 +117,10 @@ def command(
         return
     click.echo(summary)
     click.echo()
-    rows = [[f.name, str(f.size)] for f in result.files]
+    rows = [[f.name, str(f.size)] for f in result.files if not f.name.startswith("docs/")]
+    pages = [f for f in result.files if f.name.startswith("docs/")]
+    if pages:  # the documentation in one line: its pages are many
+        rows.append([f"docs/ ({len(pages)} pages and pictures)", str(sum(f.size for f in pages))])
     click.echo(f"wrote {len(result.files)} files to {result.out}/")
     click.echo(table(["file", "bytes"], rows))
     if stages.show:
