@@ -177,6 +177,16 @@ def test_a_bad_version_is_refused_and_nothing_changes(
     assert not (root / "releases").exists()
 
 
+@pytest.mark.parametrize("date", ["20261202", "2026-W49-3", "2026-02-30", "2.12.2026"])
+def test_a_release_date_is_a_day_written_yyyy_mm_dd(tmp_path: Path, date: str) -> None:
+    root = _project(tmp_path)
+    before = _texts(root)
+    done = run_kg("release", "9.0.0", "--date", date, root=root)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"kg: error: --date {date!r} is not a date (YYYY-MM-DD)\n"
+    assert _texts(root) == before
+
+
 def test_a_release_of_data_that_does_not_conform_changes_nothing(tmp_path: Path) -> None:
     broken = PROJECT_ROOT / "tests" / "fixtures" / "validate" / "nonconforming.trig"
     root = _project(tmp_path, [*SEED_FILES, broken])
@@ -191,4 +201,4 @@ def test_a_release_of_data_that_does_not_conform_changes_nothing(tmp_path: Path)
     )
     assert "Violation sgid:organization/nameless" in done.stdout  # the report, as kg build
     assert _texts(root) == before
-    assert not (root / "releases" / "9.0.0").exists()
+    assert not (root / "releases").exists()  # not even the folder of the releases

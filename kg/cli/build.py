@@ -99,15 +99,7 @@ def command(
     except ValidationFailed as failed:
         stages.close()
         # The table on stdout; kg.cli.main prints the one-line error and exits 1.
-        if isinstance(failed.report, ValidationReport):
-            from kg.model.locate import where_described
-            from kg.model.store import input_files
-
-            results = failed.report.results
-            where = where_described(
-                [path for _, path in input_files(data)], (r.focus_node for r in results)
-            )
-            click.echo(failed.report.to_table(where), nl=False)
+        show_violations(failed, data)
         raise
     finally:
         stages.close()
@@ -125,6 +117,21 @@ def command(
     click.echo(table(["file", "bytes"], rows))
     if stages.show:
         click.echo("\n" + stages.table(), err=True)
+
+
+def show_violations(failed: ValidationFailed, data: Path | None) -> None:
+    """The report of a build that stopped on violations, on stdout, each result with the file
+    and line where its resource is described (``kg release`` prints it the same way)."""
+    if not isinstance(failed.report, ValidationReport):
+        return
+    from kg.model.locate import where_described
+    from kg.model.store import input_files
+
+    results = failed.report.results
+    where = where_described(
+        [path for _, path in input_files(data)], (r.focus_node for r in results)
+    )
+    click.echo(failed.report.to_table(where), nl=False)
 
 
 def _summary(result: BuildResult) -> str:

@@ -33,12 +33,11 @@ from kg.errors import ValidationFailed
 @data_option
 def command(version: str, date: str | None, releases: Path | None, data: Path | None) -> None:
     """Release VERSION: date it in the ontology, package and CHANGELOG, build releases/VERSION/."""
-    from kg.cli.build import sigterm_as_interrupt
+    from kg.cli.build import show_violations, sigterm_as_interrupt
     from kg.model import paths
     from kg.publish import release
     from kg.publish.build import build
     from kg.publish.progress import Stages
-    from kg.validation.validate import ValidationReport
 
     root = paths.ROOT
     chosen = release.plan(
@@ -54,20 +53,15 @@ def command(version: str, date: str | None, releases: Path | None, data: Path | 
         from kg.publish.publishing import Publication
 
         publication = Publication.for_release(plan.version, plan.date)
-        with sigterm_as_interrupt():
-            return build(
-                data,
-                plan.out,
-                stages=Stages(show=sys.stderr.isatty()),
-                publication=publication,
-            )
+        return build(
+            data, plan.out, stages=Stages(show=sys.stderr.isatty()), publication=publication
+        )
 
     try:
-        release.carry_out(chosen, build_release)
+        with sigterm_as_interrupt():  # SIGTERM unwinds like Ctrl-C: everything is put back
+            release.carry_out(chosen, build_release)
     except ValidationFailed as failed:
-        # As kg build: the violations on stdout, the one-line error from kg.cli.main, exit 1.
-        if isinstance(failed.report, ValidationReport):
-            click.echo(failed.report.to_table())
+        show_violations(failed, data)  # as kg build: the report, then one line, exit 1
         raise
     click.echo(f"released {chosen.version} ({chosen.date}) into {chosen.out}/")
     click.echo(f"CHANGELOG.md: the entries under [Unreleased] are now [{chosen.version}]")

@@ -3,7 +3,7 @@
 
 What data.norge.no and data.europa.eu harvest is one ``dcat:Catalog`` with one ``dcat:Dataset``
 (this graph), one ``dcat:Distribution`` per export file of ``dist/`` (its download address, IANA
-media type, EU file type, byte size and SHA-256 as an ``spdx:Checksum``, the licence) and a
+media type, EU file type, byte size and checksum as an ``spdx:Checksum``, the licence) and a
 ``dcat:DataService`` for the SPARQL endpoint. The dataset node is a ``void:Dataset`` too
 (endpoint, dumps, triples, the IRI space, the vocabularies, one subset per source graph) for
 linked-data crawlers. The shapes both portals validate with reject references to terms they
@@ -173,6 +173,8 @@ class Facts:
     first_day: str | None
     last_day: str | None
     vocabularies: tuple[str, ...]
+    sources: tuple[str, ...] = ()
+    """The titles of the source documents (one each, the first by language and text)."""
 
 
 _GRAPHS_QUERY = """
@@ -214,6 +216,12 @@ SELECT ?version ?issued WHERE {
   OPTIONAL { <https://w3id.org/samarbeidsgrafen/ontology> owl:versionInfo ?version }
   OPTIONAL { <https://w3id.org/samarbeidsgrafen/ontology> dct:issued ?issued }
 }
+"""
+_SOURCES_QUERY = """
+SELECT ?source (MIN(?title) AS ?name) WHERE {
+  GRAPH ?g { ?g a sg:SourceGraph ; prov:wasDerivedFrom ?source }
+  ?source dct:title ?title .
+} GROUP BY ?source ORDER BY ?source
 """
 _PREDICATES_QUERY = "SELECT DISTINCT ?p WHERE { GRAPH ?g { ?s ?p ?o } }"
 
@@ -261,6 +269,7 @@ def facts(engine: object) -> Facts:
         first_day=None if first is None else str(first),
         last_day=None if last is None else str(last),
         vocabularies=vocabularies,
+        sources=tuple(str(name) for _, name in rows(_SOURCES_QUERY) if name is not None),
     )
 
 
@@ -359,18 +368,15 @@ def catalogue_graph(
         "Samarbeidsgrafen: interkommunalt samarbeid i Norge",
         "samarbeidsgrafen: inter-municipal cooperation in Norway",
     )
+    sources = "; ".join(facts_.sources)
     w.texts(
         DATASET,
         DCT + "description",
-        "Kunnskapsgraf over interkommunalt samarbeid i Norge: kommuner og fylkeskommuner med "
-        "kommunenumre og organisasjonsnumre og deres historie siden 1971 (SSB KLASS), "
-        "interkommunale selskaper (Enhetsregisteret), barnevernssamarbeid (Bufdir) og "
-        "Lillehammer-regionens samarbeid (Øyer kommune 2010), med kilde og tid på hvert utsagn.",
-        "Knowledge graph of inter-municipal cooperation in Norway: municipalities and county "
-        "municipalities with their municipality and organisation numbers and their history "
-        "since 1971 (SSB KLASS), inter-municipal companies (Enhetsregisteret), child-welfare "
-        "cooperation (Bufdir) and the Lillehammer region's cooperation (Øyer kommune 2010), "
-        "with a source and a time on every statement.",
+        "Kunnskapsgraf over interkommunalt samarbeid i Norge: kommuner, samarbeid, selskaper og "
+        "deres identifikatorer, med kilde og tid på hvert utsagn. Kilder: " + sources + ".",
+        "Knowledge graph of inter-municipal cooperation in Norway: municipalities, cooperation "
+        "arrangements, companies and their identifiers, with a source and a time on every "
+        "statement. Sources: " + sources + ".",
     )
     w.add(DATASET, DCT + "identifier", str(DATASET))
     w.iri(DATASET, DCT + "publisher", publisher)
@@ -474,7 +480,6 @@ def catalogue_graph(
     v.add(DATASET, VOID + "uriRegexPattern", "^" + BASE.replace(".", "\\.") + "(id|vocab)/")
     for vocabulary in facts_.vocabularies:
         v.iri(DATASET, VOID + "vocabulary", vocabulary)
-    v.iri(DATASET, VOID + "rootResource", BASE + "id/collaboration/lillehammer-regionen")
     for graph, count, source in facts_.graphs:
         subset = URIRef(graph)
         v.typed(subset, VOID + "Dataset")

@@ -25,6 +25,7 @@ generator keeps them alike and deterministic.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 
@@ -55,6 +56,7 @@ section.term { border-left: 3px solid #4a6fa5; padding-left: 12px; margin: 18px 
 .lang { color: #777; font-size: 0.85em; }
 img.picture { max-width: 100%; border: 1px solid #d0d7de; background: #fff; }
 pre { background: #eef2f6; padding: 8px; overflow-x: auto; }
+.date { white-space: nowrap; }
 """
 
 
@@ -234,7 +236,12 @@ def _cell(value: object) -> str:
         return (
             _term_link(value, 1) if str(value).startswith((SG, VOCAB)) else escape(shorten(value))
         )
-    return escape(str(value))
+    text = escape(str(value))
+    return f'<span class="date">{text}</span>' if _DATE.fullmatch(text) else text
+
+
+_DATE = re.compile(r"-?\d{4}(-\d\d(-\d\d)?)?")
+"""A date or a year: kept on one line in a table."""
 
 
 def query_page(entry: object, engine: object) -> bytes:

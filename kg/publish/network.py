@@ -150,6 +150,11 @@ def svg(edges: Sequence[Edge], title: str, bipartite: bool) -> str:
             f"<title>{escape(labels[e.source])} – {escape(labels[e.target])}: {e.weight}</title>"
             "</line>"
         )
+        if not bipartite:  # the number of shared arrangements, written on the line
+            out.append(
+                f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 - 4:.1f}" text-anchor="middle" '
+                f'fill="#1f3b5c" font-size="12">{e.weight}</text>'
+            )
     for node in [*outer, *inner]:
         x, y = places[node]
         municipality = node in outer

@@ -16,7 +16,6 @@ what data.norge.no matches against the registering organisation. A bad value is 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -124,7 +123,8 @@ def _check(where: str, kind: str, value: Any) -> str:
     if not isinstance(value, str):
         raise PublishingError(f"{where} must be a string in quotes, not {value!r}")
     if kind == "url":
-        if not _URL.fullmatch(value.replace("{version}", "0.0.0")):
+        allowed = value.replace("{version}", "0.0.0") if where.endswith("release_url") else value
+        if not _URL.fullmatch(allowed):
             raise PublishingError(
                 f"{where} = {value!r} is not an absolute http(s) URL (write it whole, "
                 "e.g. https://example.org/dist/)"
@@ -134,10 +134,10 @@ def _check(where: str, kind: str, value: Any) -> str:
         if where.endswith("release_url") and "{version}" not in value:
             raise PublishingError(f"{where} = {value!r} must contain {{version}}")
     elif kind == "date":
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise PublishingError(f"{where} = {value!r} is not a date (YYYY-MM-DD)") from None
+        from kg.publish.release import is_day
+
+        if not is_day(value):
+            raise PublishingError(f"{where} = {value!r} is not a date (YYYY-MM-DD)")
     elif kind == "orgnr":
         if not orgnr_valid(value):
             raise PublishingError(

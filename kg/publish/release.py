@@ -23,8 +23,10 @@ put back as they were and nothing else is changed. Every file is replaced atomic
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +59,25 @@ class Plan:
     """``(file, old text, new text)``"""
     package: tuple[Path, str, str]
     changelog: tuple[Path, str, str]
+
+
+_DAY = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def is_day(text: str) -> bool:
+    """``YYYY-MM-DD`` and a real day (``fromisoformat`` alone also takes ``20261202`` and
+    ``2026-W49-3``).
+
+    >>> is_day("2026-12-02"), is_day("2026-02-30"), is_day("20261202"), is_day("2026-W49-3")
+    (True, False, False, False)
+    """
+    if not _DAY.fullmatch(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def version_key(version: str) -> tuple[int, int, int]:
@@ -129,10 +150,8 @@ def plan(
     """Check everything a release needs and return what it will write; writes nothing."""
     key = version_key(version)
     day = date or dt.date.today().isoformat()
-    try:
-        dt.date.fromisoformat(day)
-    except ValueError:
-        raise ReleaseError(f"--date {day!r} is not a date (YYYY-MM-DD)") from None
+    if not is_day(day):
+        raise ReleaseError(f"--date {day!r} is not a date (YYYY-MM-DD)")
     out = releases / version
     if out.exists():
         raise ReleaseError(
@@ -170,19 +189,30 @@ def _write(path: Path, text: str) -> None:
 
 def carry_out(plan: Plan, build: Callable[[Plan], object]) -> None:
     """Write the plan: the ontology and package first, then ``build(plan)`` (which writes
-    ``plan.out``), then the changelog. A failing build puts the two files back."""
+    ``plan.out``), then the changelog. If any step fails or is interrupted, every file is put
+    back, the release folder removed, and the releases folder too when this made it."""
+    releases = plan.out.parent
+    made_releases = not releases.exists()
     written: list[tuple[Path, str]] = []
+    built = False
     try:
         for path, old, new in (plan.ontology, plan.package):
-            _write(path, new)
             written.append((path, old))
+            _write(path, new)
         build(plan)
+        built = True
+        path, old, new = plan.changelog
+        written.append((path, old))
+        _write(path, new)
     except BaseException:
         for path, old in reversed(written):
             _write(path, old)
+        if built:
+            shutil.rmtree(plan.out, ignore_errors=True)
+        if made_releases:
+            with contextlib.suppress(OSError):
+                releases.rmdir()  # only if empty: nothing of an earlier release is touched
         raise
-    path, _, new = plan.changelog
-    _write(path, new)
 
 
 __all__ = [

@@ -552,10 +552,13 @@ class Handler(BaseHTTPRequestHandler):
         except UnsafeQueryError as error:
             raise Refusal(403, str(error)) from None
         except QuerySyntaxError as error:
-            said = str(error)  # a located error already says "LINE:COL: syntax error: ..."
-            raise Refusal(
-                400, said if "syntax error: " in said else f"syntax error: {said}"
-            ) from None
+            # A located error says "LINE:COL: syntax error: ..." and then the line and a caret:
+            # the answer keeps its first line, in the form Oxigraph's own errors have.
+            said = str(error).split("\n", 1)[0]
+            if "syntax error: " in said:
+                place, _, what = said.partition(": syntax error: ")
+                said = f"{place}: {what}"
+            raise Refusal(400, f"syntax error: {said}") from None
         except QueryLimitError as error:
             raise Refusal(400, str(error)) from None
 
