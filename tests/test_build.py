@@ -71,6 +71,7 @@ def outputs(folder: Path) -> set[str]:
     assert "docs/index.html" in names
     return {n for n in names if not n.startswith("docs/")}
 
+
 RDFLIB_FORMAT = {".ttl": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nquads"}
 OX_FORMAT = {
     ".ttl": ox.RdfFormat.TURTLE,
