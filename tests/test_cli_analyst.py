@@ -480,3 +480,11 @@ def test_an_undeclared_prefix_is_shown_at_its_place(tmp_path: Path) -> None:
         "    ?s ex:p ?o\n"
         "       ^",
     )
+
+
+def test_find_refuses_a_kind_no_named_thing_has() -> None:
+    assert_error(
+        run_kg("find", "glør", "--kind", "sg:Municipalty"),
+        "no named thing in the data is of kind 'sg:Municipalty' (did you mean sg:Municipality, "
+        "sg:CountyMunicipality or sg:HostMunicipalityArrangement?)",
+    )

@@ -104,14 +104,23 @@ def command(
         raise click.UsageError("give a part of a name or an identifier to look for")
     wanted = [_kind_iri(k) for k in kinds]
     from kg.query.engines import Limits, open_engine
-    from kg.query.find import find
+    from kg.query.find import names, search
 
     limits = Limits(isolated=not no_isolation)
     if limits.isolated:
         from kg.query.sandbox import require_isolation
 
         require_isolation("the query engine", "run it")
-    matches = find(text, open_engine(engine or "oxigraph", data=data, limits=limits), wanted)
+    named = names(open_engine(engine or "oxigraph", data=data, limits=limits))
+    known = {kind for item in named for kind in item.kinds}
+    for given, iri in zip(kinds, wanted, strict=True):
+        if iri not in known:
+            from kg.query.queries import suggestion
+
+            close = suggestion(given, sorted({_compact(k) for k in known}))
+            hint = f"did you mean {close}?" if close else "kg find TEXT --format json lists kinds"
+            raise ParameterError(f"no named thing in the data is of kind '{given}' ({hint})")
+    matches = search(text, named, wanted)
     if not matches:
         of_kind = f" among things of kind {', '.join(kinds)}" if kinds else ""
         hint = (
@@ -142,7 +151,7 @@ def command(
         [
             _compact(m.iri),
             _kinds(m.kinds),
-            m.label,
+            " ".join(m.label.split()),  # a label of several lines is one line in the table
             m.language,
             _compact(m.property),
         ]

@@ -163,6 +163,10 @@ def parse(text: str, where: Path) -> Publication:
     values: dict[str, str] = {}
     for table, content in document.items():
         keys = _KEYS.get(table)
+        if keys is not None and not isinstance(content, dict):
+            raise PublishingError(
+                f"{where}: {table} must be a table: write [{table}] and keys under it"
+            )
         if keys is None or not isinstance(content, dict):
             known = ", ".join(f"[{t}]" for t in _KEYS)
             raise PublishingError(f"{where}: unknown table [{table}] (known: {known})")
