@@ -65,15 +65,16 @@ CATALOGUE_FILES = ("catalog.ttl", "catalog.jsonld", "catalog-dcat-ap.ttl", "void
 """What :func:`render` writes; never distributions of themselves."""
 
 BYTE_SIZE_TYPES = {"dcat-ap-no": XSD.decimal, "dcat-ap": XSD.nonNegativeInteger}
-CHECKSUM_ALGORITHMS = {"dcat-ap-no": "sha1", "dcat-ap": "sha256"}
-"""The checksum each profile gives: DCAT-AP-NO 2.00 requires exactly one, SHA-1
-(``spdx:checksumAlgorithm_sha1``); DCAT-AP takes SHA-256, as ``SHA256SUMS`` has it."""
 """The datatype of ``dcat:byteSize`` in each profile. The two official shape sets contradict
 each other here (DCAT-AP-NO 2.00: exactly ``xsd:decimal``; DCAT-AP 3.0.1: exactly
 ``xsd:nonNegativeInteger``; both at most one value, both violations): no literal passes both,
-so the catalogue is written twice, identical but for this datatype — ``catalog.ttl`` and
+so the catalogue is written twice, identical but for this datatype and the checksum
+(:data:`CHECKSUM_ALGORITHMS`) — ``catalog.ttl`` and
 ``catalog.jsonld`` for data.norge.no (DCAT-AP-NO 2, in force), ``catalog-dcat-ap.ttl`` for
 data.europa.eu (DCAT-AP 3.0.1)."""
+CHECKSUM_ALGORITHMS = {"dcat-ap-no": "sha1", "dcat-ap": "sha256"}
+"""The checksum each profile gives: DCAT-AP-NO 2.00 requires exactly one, SHA-1
+(``spdx:checksumAlgorithm_sha1``); DCAT-AP takes SHA-256, as ``SHA256SUMS`` has it."""
 
 CATALOG = URIRef(BASE + "id/catalog/samarbeidsgrafen")
 DATASET = URIRef(BASE + "id/dataset/samarbeidsgrafen")
