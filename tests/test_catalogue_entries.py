@@ -74,9 +74,11 @@ def test_kg_query_list_lists_a_query_that_does_not_parse(tmp_path: Path) -> None
     done = run_kg("query", "--list", root=root)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "name    kind    title              parameters",
-        "------  ------  -----------------  -----------",
-        "broken  select  Broken on purpose  n (integer)",
+        "name    kind    as-of  title",
+        "------  ------  -----  " + "-" * 77,
+        "broken  select  no     Broken on purpose",
+        "    columns:",
+        "    parameters: n (integer)",
     ]
     fails = run_kg("query", "broken", root=root)
     assert fails.returncode == 2
